@@ -1,0 +1,214 @@
+"""The briefing services: summary, quotes, timeline, sources and search, read from the fact store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.briefing.views import (
+    ArticleView,
+    EventView,
+    KeyPoint,
+    QuotesPage,
+    QuoteView,
+    SearchHit,
+    SearchResults,
+    SourceList,
+    SourceRef,
+    SpeakerChoice,
+    SpeakerList,
+    SpeakerView,
+    Summary,
+    TimelinePage,
+)
+from bot.pipeline.dates import FuzzyDate, Precision
+from bot.pipeline.speakers import match_name
+from bot.pipeline.text import fold
+from store import queries
+
+KEY_POINTS = 7
+QUOTES_PER_PAGE = 5
+EVENTS_PER_PAGE = 10
+CONFIDENT_MATCH = 88.0  # a fuzzy name score at which we answer without asking "did you mean"
+
+
+class Briefing:
+    """Answers the reader's questions from the store; every method opens its own short session."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def summary(self, *, since: dt.datetime | None = None) -> Summary:
+        async with self._sessions() as session:
+            top = await queries.ranked_claims(session, limit=KEY_POINTS, min_outlets=2)
+            disputed = await queries.ranked_claims(session, status="disputed", limit=5)
+            single = await queries.ranked_claims(session, status="single-source", limit=3)
+            changed = await queries.claims_created_since(session, since) if since else []
+            claims = {c.id: c for c in [*top, *disputed, *single, *changed]}
+            sources = await queries.claim_sources(session, list(claims))
+            conflicts = await queries.claim_conflicts(session, list(claims))
+            articles, outlets, newest = await queries.store_overview(session)
+
+        def point(claim: queries.ClaimView) -> KeyPoint:
+            return KeyPoint(
+                claim.id,
+                claim.text,
+                claim.status,
+                claim.outlet_count,
+                tuple(_source_ref(s) for s in sources.get(claim.id, [])),
+                tuple(dict.fromkeys(conflicts.get(claim.id, []))),
+            )
+
+        return Summary(
+            points=tuple(point(c) for c in top),
+            single_source=tuple(point(c) for c in single),
+            disputed=tuple(point(c) for c in disputed),
+            articles=articles,
+            outlets=outlets,
+            newest=newest,
+            changed=tuple(point(c) for c in changed),
+        )
+
+    async def key_point(self, claim_id: int) -> KeyPoint | None:
+        async with self._sessions() as session:
+            claims = [c for c in await queries.all_claims(session) if c.id == claim_id]
+            if not claims:
+                return None
+            sources = await queries.claim_sources(session, [claim_id])
+            conflicts = await queries.claim_conflicts(session, [claim_id])
+        claim = claims[0]
+        return KeyPoint(
+            claim.id, claim.text, claim.status, claim.outlet_count,
+            tuple(_source_ref(s) for s in sources.get(claim_id, [])),
+            tuple(conflicts.get(claim_id, [])),
+        )  # fmt: skip
+
+    async def speakers(self) -> SpeakerList:
+        async with self._sessions() as session:
+            rows = await queries.all_speakers(session)
+        return SpeakerList(tuple(_speaker_view(r) for r in rows if r.quote_count))
+
+    async def quotes(self, query: str, *, page: int = 1) -> QuotesPage | SpeakerChoice | SpeakerList:
+        """Quotes of the speaker best matching `query`; a choice when the match is unsure."""
+        async with self._sessions() as session:
+            speakers = [s for s in await queries.all_speakers(session) if s.quote_count]
+            if not query.strip():
+                return SpeakerList(tuple(_speaker_view(s) for s in speakers))
+            ranked = match_name(query, [(str(s.id), (s.name, *s.aliases)) for s in speakers], cutoff=60)
+            by_id = {str(s.id): s for s in speakers}
+            if not ranked:
+                return SpeakerChoice(query, ())
+            best_id, best_score = ranked[0]
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+            if best_score < CONFIDENT_MATCH or best_score - runner_up < 5:
+                return SpeakerChoice(query, tuple(_speaker_view(by_id[i]) for i, _ in ranked[:4]))
+            speaker = by_id[best_id]
+            return await self._quotes_page(session, speaker, page)
+
+    async def quotes_of(self, speaker_id: int, *, page: int = 1) -> QuotesPage | None:
+        async with self._sessions() as session:
+            speaker = next((s for s in await queries.all_speakers(session) if s.id == speaker_id), None)
+            if speaker is None:
+                return None
+            return await self._quotes_page(session, speaker, page)
+
+    async def _quotes_page(
+        self, session: AsyncSession, speaker: queries.SpeakerRow, page: int
+    ) -> QuotesPage:
+        pages = max(1, math.ceil(speaker.quote_count / QUOTES_PER_PAGE))
+        page = min(max(1, page), pages)
+        rows, total = await queries.quotes_page(
+            session, speaker.id, (page - 1) * QUOTES_PER_PAGE, QUOTES_PER_PAGE
+        )
+        pages = max(1, math.ceil(total / QUOTES_PER_PAGE))
+        quotes = tuple(
+            QuoteView(q.text, q.partial, tuple(_source_ref(s) for s in q.sources)) for q in rows
+        )
+        return QuotesPage(_speaker_view(speaker), quotes, page, pages)
+
+    async def timeline(self, *, page: int = 1) -> TimelinePage:
+        async with self._sessions() as session:
+            _, total = await queries.timeline_page(session, 0, 0)
+            pages = max(1, math.ceil(total / EVENTS_PER_PAGE))
+            page = min(max(1, page), pages)
+            rows, total = await queries.timeline_page(
+                session, (page - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE
+            )
+        events = tuple(
+            EventView(
+                text=e.text,
+                date_label=_date_label(e),
+                date=e.date,
+                precision=e.precision,
+                sources=e.source_count,
+                inferred=e.inferred,
+                disputed=e.disputed,
+            )
+            for e in rows
+        )
+        return TimelinePage(events, page, pages, total)
+
+    async def sources(self) -> SourceList:
+        async with self._sessions() as session:
+            rows = await queries.source_rows(session)
+            _, outlets, _ = await queries.store_overview(session)
+        return SourceList(tuple(_article_view(s, title, status) for s, title, status in rows), outlets)
+
+    async def search(self, text: str, *, limit: int = 8) -> SearchResults:
+        terms = [w for w in fold(text).split() if len(w) > 1][:8]
+        if not terms:
+            return SearchResults(text, ())
+        async with self._sessions() as session:
+            rows = await queries.search_articles(session, terms, limit=limit)
+        hits = tuple(
+            SearchHit(_article_view(s, title, "original"), _snippet(body, terms))
+            for s, title, body in rows
+        )
+        return SearchResults(text, hits)
+
+
+def _source_ref(row: queries.SourceRow) -> SourceRef:
+    return SourceRef(row.article_id, outlet_name(row.outlet, row.url, row.article_id), row.published, row.inferred)
+
+
+def outlet_name(outlet: str | None, url: str | None, article_id: int) -> str:
+    if outlet:
+        return outlet
+    if url:
+        host = re.sub(r"^www\.", "", url.split("//", 1)[-1].split("/", 1)[0])
+        if host:
+            return host
+    return f"article #{article_id}"
+
+
+def _speaker_view(row: queries.SpeakerRow) -> SpeakerView:
+    return SpeakerView(row.id, row.name, row.role, row.quote_count)
+
+
+def _article_view(row: queries.SourceRow, title: str | None, status: str) -> ArticleView:
+    return ArticleView(
+        row.article_id, title, outlet_name(row.outlet, row.url, row.article_id), row.url,
+        row.published, row.inferred, status,
+    )  # fmt: skip
+
+
+def _date_label(event: queries.EventWithSources) -> str:
+    if event.date is None or event.precision is None:
+        return "undated"
+    date = FuzzyDate.from_iso(event.date, event.precision, approximate=event.approximate)
+    if event.precision == Precision.SEASON and event.season:
+        date = FuzzyDate(date.year, season=event.season, precision=Precision.SEASON,
+                         approximate=event.approximate)  # fmt: skip
+    return date.label()
+
+
+def _snippet(body: str, terms: Sequence[str], width: int = 220) -> str:
+    lowered = body.lower()
+    positions = [p for p in (lowered.find(t) for t in terms) if p >= 0]
+    start = max(0, min(positions, default=0) - width // 3)
+    snippet = body[start : start + width].replace("\n", " ")
+    return ("…" if start else "") + snippet.strip() + ("…" if start + width < len(body) else "")

@@ -1,0 +1,46 @@
+"""Settings, read once from the environment and `.env` at start-up and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///data/storybot.db",
+        description="SQLAlchemy async URL of the store (SQLite via aiosqlite, or postgresql+asyncpg).",
+    )
+    telegram_bot_token: str = Field(default="", description="Bot token; empty runs the console.")
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL (a self-hosted Bot API server or a local test server).",
+    )
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), description="Comma-separated Telegram user ids allowed admin commands."
+    )
+    seeds_dir: Path = Field(default=Path("seeds"), description="Articles ingested into an empty store.")
+    fetch_timeout_seconds: float = Field(default=10.0, description="Connect/read timeout for fetches.")
+    fetch_max_bytes: int = Field(default=5_000_000, description="Largest page or file accepted.")
+    relevance_threshold: float = Field(
+        default=0.12, description="Minimum overlap with the story's vocabulary to count as on-topic."
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,178 @@
+"""Statements of fact: picking claim sentences, comparing them across articles, finding conflicts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from bot.pipeline.text import Sentence, fold, sentences, stems, words
+
+SAME_CLAIM = 0.5  # similarity at or above which two sentences state the same thing
+RELATED_CLAIM = 0.3  # similarity at which two sentences are about the same thing
+
+_NUMBER = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|percent|per cent)?(?:\s+([A-Za-z-]+))?"
+    r"(?:\s+([A-Za-z-]+))?"
+)
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "twenty": 20, "hundred": 100,
+}  # fmt: skip
+_CONDITIONAL = re.compile(
+    r"\b(?:if|should|unless|in the event (?:of|that)|in case(?: of)?|provided that)\b\s+([^,.;]{3,80})",
+    re.IGNORECASE,
+)
+_TEMPORAL = re.compile(
+    r"\b(?:as soon as|once|immediately after|instantly after|after|following|when)\b\s+"
+    r"([^,.;]{3,80})",
+    re.IGNORECASE,
+)
+_QUOTE_MARKS = "\"“”«»"
+_VAGUE_START = re.compile(r"^(?:he|she|it|they|this|that|these|those|but|and|however)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    value: float
+    unit: str  # the stemmed word counted ("drone"), or "%"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimCandidate:
+    """One sentence of an article that states something checkable."""
+
+    text: str
+    terms: frozenset[str]
+    quantities: tuple[Quantity, ...]
+    condition: tuple[str, str] | None  # ("if" | "when", clause) for conditional statements
+
+    @property
+    def vague(self) -> bool:
+        """Starts with a pronoun or connective, so it reads badly on its own."""
+        return bool(_VAGUE_START.match(self.text))
+
+
+def claim_candidates(paragraphs: Sequence[str]) -> list[ClaimCandidate]:
+    """Sentences that state facts: long enough, not questions, not mostly somebody's direct quote."""
+    found: list[ClaimCandidate] = []
+    seen: set[str] = set()
+    for sentence in sentences(paragraphs):
+        if not _is_statement(sentence):
+            continue
+        key = fold(sentence.text)
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(describe_claim(sentence.text))
+    return found
+
+
+def describe_claim(text: str) -> ClaimCandidate:
+    return ClaimCandidate(
+        text=text,
+        terms=frozenset(stems(text)),
+        quantities=tuple(quantities(text)),
+        condition=condition_of(text),
+    )
+
+
+def quantities(text: str) -> list[Quantity]:
+    """Counted things: "450 long-range drones" -> 450 drone, "75%" -> 75 %."""
+    found: list[Quantity] = []
+    for match in _NUMBER.finditer(text):
+        raw, percent, first, second = match.groups()
+        value = float(raw.replace(",", ""))
+        if 1900 <= value <= 2100 and not percent and "." not in raw:
+            continue  # a year, handled by the date stage
+        if percent:
+            found.append(Quantity(value, "%"))
+            continue
+        unit = _unit_word(first, second)
+        if unit:
+            found.append(Quantity(value, unit))
+    for word_index, word in enumerate(w.lower() for w in words(text)):
+        if word in _NUMBER_WORDS:
+            following = words(text)[word_index + 1 : word_index + 3]
+            unit = _unit_word(*(following + [None, None])[:2])
+            if unit:
+                found.append(Quantity(float(_NUMBER_WORDS[word]), unit))
+    return found
+
+
+def condition_of(text: str) -> tuple[str, str] | None:
+    """The condition a statement hangs on, if any: ("if", "russia breach the terms")."""
+    conditional = _CONDITIONAL.search(text)
+    if conditional:
+        return ("if", fold(conditional.group(1)))
+    temporal = _TEMPORAL.search(text)
+    if temporal:
+        return ("when", fold(temporal.group(1)))
+    return None
+
+
+def similarity(a: ClaimCandidate, b: ClaimCandidate) -> float:
+    """0..1: how far two statements say the same thing (shared vocabulary, word order)."""
+    if not a.terms or not b.terms:
+        return 0.0
+    shared = len(a.terms & b.terms)
+    jaccard = shared / len(a.terms | b.terms)
+    overlap = shared / min(len(a.terms), len(b.terms))
+    order = fuzz.token_sort_ratio(" ".join(sorted(a.terms)), " ".join(sorted(b.terms))) / 100
+    return 0.4 * jaccard + 0.4 * overlap + 0.2 * order - (0.2 if shared < 3 else 0.0)
+
+
+def conflict(a: ClaimCandidate, b: ClaimCandidate) -> str | None:
+    """Why two statements about the same thing disagree, or None when they do not."""
+    if similarity(a, b) < RELATED_CLAIM:
+        return None
+    for qa in a.quantities:
+        for qb in b.quantities:
+            if qa.unit == qb.unit and qa.value != qb.value:
+                if any(q.unit == qa.unit and q.value == qb.value for q in a.quantities):
+                    continue  # a lists both figures, so they are different things
+                return f"{_figure(qa)} vs {_figure(qb)}"
+    if a.condition and b.condition and a.condition[0] != b.condition[0]:
+        first, second = (a, b) if a.condition[0] == "when" else (b, a)
+        assert first.condition and second.condition
+        return f"after {first.condition[1]} vs only if {second.condition[1]}"
+    return None
+
+
+def _is_statement(sentence: Sentence) -> bool:
+    text = sentence.text
+    if text.endswith("?") or len(words(text)) < 6 or len(text) > 600:
+        return False
+    quoted = sum(1 for c in text if c in _QUOTE_MARKS)
+    if quoted >= 2:
+        inside = _inside_quotes(text)
+        if inside > 0.6 * len(text):
+            return False
+    return text[0] not in _QUOTE_MARKS and not text.rstrip().endswith(":")
+
+
+def _inside_quotes(text: str) -> int:
+    total = 0
+    for match in re.finditer(r"[\"“«]([^\"”»]*)[\"”»]", text):
+        total += len(match.group(1))
+    return total
+
+
+def _unit_word(first: str | None, second: str | None) -> str | None:
+    for word in (first, second):
+        if not word:
+            continue
+        lowered = word.lower()
+        if lowered in {"of", "and", "or", "to", "the", "a", "in", "on", "at", "for", "per"}:
+            return None
+        stemmed = stems(lowered)
+        if stemmed and not lowered.endswith(("-range", "-long", "-old")):
+            return stemmed[0]
+    return None
+
+
+def _figure(quantity: Quantity) -> str:
+    value = f"{quantity.value:g}"
+    return f"{value}%" if quantity.unit == "%" else f"{value} {quantity.unit}"

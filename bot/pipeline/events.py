@@ -1,0 +1,124 @@
+"""Dated events: sentences that say something happened at a time the source gives (or leaves blank)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.pipeline.dates import DateMention, FuzzyDate, Precision, find_date_mentions
+from bot.pipeline.text import sentences, stems
+
+MAX_EVENT_TEXT = 280
+SAME_EVENT = 0.34  # weighted share of words in common at which two event texts tell one event
+
+_CLAUSE_END = re.compile(r"[,;:]\s|\s[–—-]\s|\s(?:while|but|whereas)\s")
+_QUOTE_MARKS = "\"“”«»"
+
+
+@dataclass(frozen=True, slots=True)
+class EventCandidate:
+    text: str
+    date: FuzzyDate | None  # None: the source names the event but gives no date
+    evidence: str  # the sentence it comes from
+    terms: frozenset[str]
+
+
+def extract_events(paragraphs: Sequence[str], anchor: dt.date | None) -> list[EventCandidate]:
+    """One candidate per date expression (or blank date) found in the article's sentences."""
+    found: list[EventCandidate] = []
+    for sentence in sentences(paragraphs):
+        if sentence.text[:1] in _QUOTE_MARKS:
+            continue  # somebody's words, not the writer's account of what happened
+        mentions = [m for m in find_date_mentions(sentence.text, anchor) if m.date or m.blank]
+        for mention in mentions:
+            text = _event_text(sentence.text, mention, several=len(mentions) > 1)
+            terms = frozenset(stems(text))
+            if len(terms) < 2:
+                continue
+            found.append(EventCandidate(text, mention.date, sentence.text, terms))
+    return _merge_within(found)
+
+
+def event_similarity(a: frozenset[str], b: frozenset[str], weight: dict[str, float]) -> float:
+    """Weighted overlap of two events' words: rare words count more than the story's stock words."""
+    if not a or not b:
+        return 0.0
+    shared = sum(weight.get(t, 1.0) for t in a & b)
+    smaller = min(sum(weight.get(t, 1.0) for t in a), sum(weight.get(t, 1.0) for t in b))
+    return shared / smaller if smaller else 0.0
+
+
+def dates_compatible(a: FuzzyDate | None, b: FuzzyDate | None) -> bool:
+    """Whether two dates can describe the same moment (one may be vaguer than the other)."""
+    if a is None or b is None:
+        return True
+    if a.year != b.year:
+        return a.approximate or b.approximate or Precision.DECADE in (a.precision, b.precision)
+    if a.month and b.month and a.month != b.month:
+        return False
+    if a.day and b.day and a.day != b.day:
+        return abs(a.day - b.day) <= 1 and (a.approximate or b.approximate)
+    return True
+
+
+def more_precise(a: FuzzyDate | None, b: FuzzyDate | None) -> FuzzyDate | None:
+    order = [Precision.DAY, Precision.MONTH, Precision.SEASON, Precision.YEAR, Precision.DECADE]
+    if a is None or b is None:
+        return a or b
+    rank_a, rank_b = order.index(a.precision), order.index(b.precision)
+    if rank_a != rank_b:
+        return a if rank_a < rank_b else b
+    return b if a.approximate and not b.approximate else a
+
+
+def _event_text(sentence: str, mention: DateMention, *, several: bool) -> str:
+    if mention.applies_to_following:
+        return _clause_from(sentence, mention.end)
+    if several:
+        return _clause_around(sentence, mention.start, mention.end)
+    return _shorten(sentence, mention.start)
+
+
+def _clause_from(sentence: str, start: int) -> str:
+    rest = sentence[start:]
+    end = _CLAUSE_END.search(rest)
+    clause = rest[: end.start()] if end and end.start() > 20 else rest
+    return _shorten(clause.strip(" ,.;"), 0)
+
+
+def _clause_around(sentence: str, start: int, end: int) -> str:
+    left = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, start)), default=0)
+    right_match = _CLAUSE_END.search(sentence, end)
+    right = right_match.start() if right_match else len(sentence)
+    clause = sentence[left:right].strip(" ,.;")
+    return clause if len(clause.split()) >= 5 else _shorten(sentence, start)
+
+
+def _shorten(text: str, focus: int) -> str:
+    text = text.strip()
+    if len(text) <= MAX_EVENT_TEXT:
+        return text
+    begin = max(0, min(focus - MAX_EVENT_TEXT // 2, len(text) - MAX_EVENT_TEXT))
+    cut = text[begin : begin + MAX_EVENT_TEXT]
+    if begin:
+        cut = "…" + cut.split(" ", 1)[-1]
+    return cut.rsplit(" ", 1)[0] + "…"
+
+
+def _merge_within(events: list[EventCandidate]) -> list[EventCandidate]:
+    """Within one article, the same event told twice with the same date is kept once."""
+    kept: list[EventCandidate] = []
+    for event in events:
+        twin = next(
+            (
+                k
+                for k in kept
+                if k.date == event.date and event_similarity(k.terms, event.terms, {}) >= 0.6
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(event)
+    return kept

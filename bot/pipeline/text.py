@@ -1,0 +1,128 @@
+"""Plain-text primitives shared by the pipeline stages: normalising, paragraphs, sentences, words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof gen col lt sgt capt maj sen rep gov pres st jr sr inc ltd corp co vs etc "
+    "jan feb mar apr jun jul aug sep sept oct nov dec no approx dept est fig u.s u.k u.n e.g i.e".split()
+)
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s+|$)")
+_WORD = re.compile(r"[^\W_]+(?:[’'\-][^\W_]+)*", re.UNICODE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each even few for from
+    further had has have having he her here hers herself him himself his how i if in into is it its
+    itself just may me might more most must my myself no nor not now of off on once only or other
+    our ours ourselves out over own same shall she should so some such than that the their theirs
+    them themselves then there these they this those through to too under until up upon very was
+    we were what when where which while who whom why will with would you your yours yourself said
+    says say told according would will one two new also its it's that's there's who's he's she's
+    per via amid among since still yet however already many much like well""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence with its position: paragraph index and character span inside that paragraph."""
+
+    text: str
+    paragraph: int
+    start: int
+    end: int
+
+
+def normalize_text(text: str) -> str:
+    """NFC-normalise, drop control and invisible characters, unify line ends and spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = _CONTROL.sub("", text)
+    return re.sub(r"[ \t\f\v]+", " ", text)
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs are non-empty lines; a blank line or a single line break both separate them."""
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def split_sentences(paragraph: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of one paragraph."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        end = match.end()
+        if _is_abbreviation(paragraph, match.start()):
+            continue
+        following = paragraph[end:].lstrip()
+        # A sentence continues when the next word starts in lower case ("U.S. officials", "p.m. on").
+        if following and following[0].islower():
+            continue
+        if paragraph[start:end].strip():
+            spans.append(_trimmed(paragraph, start, end))
+        start = end
+    if paragraph[start:].strip():
+        spans.append(_trimmed(paragraph, start, len(paragraph)))
+    return spans
+
+
+def sentences(paragraphs: list[str] | tuple[str, ...]) -> Iterator[Sentence]:
+    for index, paragraph in enumerate(paragraphs):
+        for start, end in split_sentences(paragraph):
+            yield Sentence(paragraph[start:end], index, start, end)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words that carry meaning: no stopwords, no one-letter tokens."""
+    return [w for w in (t.lower() for t in words(text)) if len(w) > 1 and w not in STOPWORDS]
+
+
+def fold(text: str) -> str:
+    """A comparison key: lower case, no accents, no quote marks or punctuation, single spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(_WORD.findall(text))
+
+
+def _is_abbreviation(paragraph: str, dot: int) -> bool:
+    if paragraph[dot] != ".":
+        return False
+    token_start = dot
+    while token_start > 0 and not paragraph[token_start - 1].isspace():
+        token_start -= 1
+    token = paragraph[token_start:dot].lower().lstrip("(\"'“‘")
+    if token in _ABBREVIATIONS:
+        return True
+    # Initials such as "J." or "U.S" in "U.S."
+    return len(token) == 1 and token.isalpha() or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token))
+
+
+def _trimmed(paragraph: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and paragraph[start].isspace():
+        start += 1
+    while end > start and paragraph[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper so that "drones"/"drone" and "deployed"/"deploy" compare equal."""
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4 and not word.endswith("ss"):
+            return word[: -len(suffix)] + keep
+    return word
+
+
+def stems(text: str) -> list[str]:
+    """Stemmed content words, numbers left out: the vocabulary used to compare statements."""
+    return [stem(w) for w in content_words(text) if not w[0].isdigit()]

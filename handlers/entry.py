@@ -1,0 +1,15 @@
+"""The `storybot` program: the command line, with the Telegram front end plugged in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return cli.main(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,744 @@
+"""Named queries over the fact store; each takes a session and returns plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import (
+    Article,
+    ArticleTerm,
+    Claim,
+    ClaimConflict,
+    ClaimSource,
+    ClaimTerm,
+    Event,
+    EventSource,
+    EventTerm,
+    Quote,
+    QuoteSource,
+    Speaker,
+    SpeakerAlias,
+    StoreState,
+    StoryTerm,
+)
+
+PICTURE_VERSION = "picture_version"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    id: int
+    title: str | None
+    outlet: str | None
+    url: str | None
+    published: dt.date | None
+    published_inferred: bool
+    status: str
+    source_group: str
+    body: str
+
+
+def _insert(session: AsyncSession, table: type[object]) -> object:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+async def insert_ignore(
+    session: AsyncSession, table: type[object], rows: Sequence[dict[str, object]]
+) -> None:
+    """Bulk insert that skips rows whose primary key already exists."""
+    if rows:
+        statement = _insert(session, table).on_conflict_do_nothing()  # type: ignore[attr-defined]
+        await session.execute(statement, list(rows))
+
+
+# Articles
+
+
+async def article_id_by_hash(session: AsyncSession, content_hash: str) -> int | None:
+    return await session.scalar(select(Article.id).where(Article.content_hash == content_hash))
+
+
+async def article_id_by_url(session: AsyncSession, url: str) -> int | None:
+    return await session.scalar(select(Article.id).where(Article.url == url).limit(1))
+
+
+async def articles_sharing_terms(
+    session: AsyncSession, terms: Sequence[str], limit: int = 5, minimum: int = 8
+) -> list[ArticleRow]:
+    """Stored articles with the most distinctive words in common with `terms`."""
+    if not terms:
+        return []
+    shared = (
+        select(ArticleTerm.article_id, func.count().label("n"))
+        .where(ArticleTerm.term.in_(terms))
+        .group_by(ArticleTerm.article_id)
+        .having(func.count() >= minimum)
+        .order_by(func.count().desc())
+        .limit(limit)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Article).join(shared, shared.c.article_id == Article.id).order_by(shared.c.n.desc())
+    )
+    return [_article_row(a) for a in rows.scalars()]
+
+
+async def get_article(session: AsyncSession, article_id: int) -> ArticleRow | None:
+    article = await session.get(Article, article_id)
+    return _article_row(article) if article else None
+
+
+async def list_articles(session: AsyncSession) -> list[ArticleRow]:
+    rows = await session.scalars(select(Article).order_by(Article.id))
+    return [_article_row(a) for a in rows]
+
+
+async def count_articles(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(Article)) or 0
+
+
+def _article_row(article: Article) -> ArticleRow:
+    return ArticleRow(
+        article.id,
+        article.title,
+        article.outlet,
+        article.url,
+        article.published,
+        article.published_inferred,
+        article.status,
+        article.source_group,
+        article.body,
+    )
+
+
+async def add_article(session: AsyncSession, **values: object) -> int:
+    article = Article(**values)
+    session.add(article)
+    await session.flush()
+    return article.id
+
+
+async def set_published(
+    session: AsyncSession, article_id: int, published: dt.date, *, inferred: bool
+) -> None:
+    await session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(published=published, published_inferred=inferred)
+    )
+
+
+async def set_source_group(session: AsyncSession, article_id: int, group: str) -> None:
+    await session.execute(
+        update(Article).where(Article.id == article_id).values(source_group=group)
+    )
+
+
+async def undated_articles(session: AsyncSession, ids: Iterable[int]) -> list[ArticleRow]:
+    rows = await session.scalars(
+        select(Article).where(Article.id.in_(list(ids)), Article.published.is_(None))
+    )
+    return [_article_row(a) for a in rows]
+
+
+# Story profile
+
+
+async def story_profile(session: AsyncSession, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+    """Document counts of `terms` among on-topic articles, and how many such articles there are."""
+    terms = list(terms)
+    counts = dict(
+        (
+            await session.execute(
+                select(StoryTerm.term, StoryTerm.doc_count).where(StoryTerm.term.in_(terms))
+            )
+        ).tuples()
+    )
+    size = await session.scalar(
+        select(func.count()).select_from(Article).where(Article.status != "forced")
+    )
+    return counts, size or 0
+
+
+async def add_to_story_profile(session: AsyncSession, terms: Iterable[str]) -> None:
+    terms = sorted(set(terms))
+    if not terms:
+        return
+    await insert_ignore(session, StoryTerm, [{"term": t, "doc_count": 0} for t in terms])
+    await session.execute(
+        update(StoryTerm).where(StoryTerm.term.in_(terms)).values(doc_count=StoryTerm.doc_count + 1)
+    )
+
+
+async def add_article_terms(session: AsyncSession, article_id: int, terms: Iterable[str]) -> None:
+    await insert_ignore(
+        session, ArticleTerm, [{"term": t, "article_id": article_id} for t in set(terms)]
+    )
+
+
+# Speakers and quotes
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerRow:
+    id: int
+    name: str
+    role: str | None
+    aliases: tuple[str, ...]
+    quote_count: int
+
+
+async def speaker_by_alias(session: AsyncSession, alias: str) -> int | None:
+    return await session.scalar(
+        select(SpeakerAlias.speaker_id).where(SpeakerAlias.alias == alias).limit(1)
+    )
+
+
+async def speakers_by_key(session: AsyncSession, key: str) -> list[SpeakerRow]:
+    rows = await session.scalars(select(Speaker).where(Speaker.key == key))
+    return [SpeakerRow(s.id, s.name, s.role, (), s.quote_count) for s in rows]
+
+
+async def all_speakers(session: AsyncSession) -> list[SpeakerRow]:
+    aliases: dict[int, list[str]] = {}
+    for speaker_id, alias in (
+        await session.execute(select(SpeakerAlias.speaker_id, SpeakerAlias.alias))
+    ).tuples():
+        aliases.setdefault(speaker_id, []).append(alias)
+    rows = await session.scalars(select(Speaker).order_by(Speaker.quote_count.desc(), Speaker.name))
+    return [
+        SpeakerRow(s.id, s.name, s.role, tuple(aliases.get(s.id, ())), s.quote_count) for s in rows
+    ]
+
+
+async def add_speaker(session: AsyncSession, name: str, key: str, role: str | None) -> int:
+    speaker = Speaker(name=name, key=key, role=role, quote_count=0)
+    session.add(speaker)
+    await session.flush()
+    return speaker.id
+
+
+async def update_speaker(
+    session: AsyncSession, speaker_id: int, *, name: str | None = None, role: str | None = None
+) -> None:
+    values: dict[str, object] = {}
+    if name:
+        values["name"] = name
+    if role:
+        values["role"] = role
+    if values:
+        await session.execute(update(Speaker).where(Speaker.id == speaker_id).values(**values))
+
+
+async def add_speaker_aliases(
+    session: AsyncSession, speaker_id: int, aliases: Iterable[str]
+) -> None:
+    await insert_ignore(
+        session,
+        SpeakerAlias,
+        [{"speaker_id": speaker_id, "alias": a[:200]} for a in set(aliases) if a],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRow:
+    id: int
+    speaker_id: int
+    text: str
+    key: str
+    partial: bool
+
+
+async def quotes_of_speaker(session: AsyncSession, speaker_id: int) -> list[QuoteRow]:
+    rows = await session.scalars(select(Quote).where(Quote.speaker_id == speaker_id))
+    return [QuoteRow(q.id, q.speaker_id, q.text, q.key, q.partial) for q in rows]
+
+
+async def add_quote(
+    session: AsyncSession,
+    speaker_id: int,
+    text: str,
+    key: str,
+    partial: bool,
+    published: dt.date | None,
+) -> int:
+    quote = Quote(
+        speaker_id=speaker_id, text=text, key=key, partial=partial, first_published=published,
+        source_count=0,
+    )  # fmt: skip
+    session.add(quote)
+    await session.flush()
+    await session.execute(
+        update(Speaker).where(Speaker.id == speaker_id).values(quote_count=Speaker.quote_count + 1)
+    )
+    return quote.id
+
+
+async def update_quote(
+    session: AsyncSession, quote_id: int, *, text: str, key: str, partial: bool
+) -> None:
+    await session.execute(
+        update(Quote).where(Quote.id == quote_id).values(text=text, key=key, partial=partial)
+    )
+
+
+async def add_quote_source(session: AsyncSession, quote_id: int, article_id: int) -> None:
+    await insert_ignore(session, QuoteSource, [{"quote_id": quote_id, "article_id": article_id}])
+    count = await session.scalar(
+        select(func.count()).select_from(QuoteSource).where(QuoteSource.quote_id == quote_id)
+    )
+    await session.execute(update(Quote).where(Quote.id == quote_id).values(source_count=count))
+
+
+# Claims
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    id: int
+    text: str
+    status: str
+    outlet_count: int
+
+
+async def claims_sharing_terms(
+    session: AsyncSession, terms: Sequence[str], limit: int = 25
+) -> list[ClaimRow]:
+    if not terms:
+        return []
+    shared = (
+        select(ClaimTerm.claim_id, func.count().label("n"))
+        .where(ClaimTerm.term.in_(terms))
+        .group_by(ClaimTerm.claim_id)
+        .having(func.count() >= min(2, len(terms)))
+        .order_by(func.count().desc())
+        .limit(limit)
+        .subquery()
+    )
+    rows = await session.scalars(select(Claim).join(shared, shared.c.claim_id == Claim.id))
+    return [ClaimRow(c.id, c.text, c.status, c.outlet_count) for c in rows]
+
+
+async def add_claim(session: AsyncSession, text: str, numbers: str, terms: Iterable[str]) -> int:
+    claim = Claim(
+        text=text, numbers=numbers, status="single-source", outlet_count=0, source_count=0
+    )
+    session.add(claim)
+    await session.flush()
+    await insert_ignore(
+        session, ClaimTerm, [{"term": t[:80], "claim_id": claim.id} for t in set(terms)]
+    )
+    return claim.id
+
+
+async def add_claim_source(
+    session: AsyncSession, claim_id: int, article_id: int, sentence: str, source_group: str
+) -> None:
+    await insert_ignore(
+        session,
+        ClaimSource,
+        [{"claim_id": claim_id, "article_id": article_id, "sentence": sentence,
+          "source_group": source_group}],
+    )  # fmt: skip
+    await refresh_claim(session, claim_id)
+
+
+async def refresh_claim(session: AsyncSession, claim_id: int) -> None:
+    """Recount a claim's sources and outlets and recompute its status."""
+    sources, outlets = (
+        await session.execute(
+            select(func.count(), func.count(func.distinct(ClaimSource.source_group))).where(
+                ClaimSource.claim_id == claim_id
+            )
+        )
+    ).one()
+    disputed = await session.scalar(
+        select(func.count())
+        .select_from(ClaimConflict)
+        .where((ClaimConflict.claim_id == claim_id) | (ClaimConflict.other_id == claim_id))
+    )
+    status = "disputed" if disputed else "corroborated" if outlets >= 2 else "single-source"
+    await session.execute(
+        update(Claim)
+        .where(Claim.id == claim_id)
+        .values(source_count=sources, outlet_count=outlets, status=status)
+    )
+
+
+async def add_claim_conflict(
+    session: AsyncSession, claim_id: int, other_id: int, reason: str
+) -> None:
+    first, second = sorted((claim_id, other_id))
+    await insert_ignore(
+        session, ClaimConflict, [{"claim_id": first, "other_id": second, "reason": reason[:300]}]
+    )
+    await refresh_claim(session, first)
+    await refresh_claim(session, second)
+
+
+# Events
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    id: int
+    text: str
+    date: str | None
+    precision: str | None
+    season: str | None
+    approximate: bool
+
+
+async def events_sharing_terms(
+    session: AsyncSession, terms: Sequence[str], limit: int = 25
+) -> list[EventRow]:
+    if not terms:
+        return []
+    shared = (
+        select(EventTerm.event_id, func.count().label("n"))
+        .where(EventTerm.term.in_(terms))
+        .group_by(EventTerm.event_id)
+        .having(func.count() >= min(2, len(terms)))
+        .order_by(func.count().desc())
+        .limit(limit)
+        .subquery()
+    )
+    rows = await session.scalars(select(Event).join(shared, shared.c.event_id == Event.id))
+    return [EventRow(e.id, e.text, e.date, e.precision, e.season, e.approximate) for e in rows]
+
+
+async def add_event(session: AsyncSession, terms: Iterable[str], **values: object) -> int:
+    event = Event(**values)
+    session.add(event)
+    await session.flush()
+    await insert_ignore(
+        session, EventTerm, [{"term": t[:80], "event_id": event.id} for t in set(terms)]
+    )
+    return event.id
+
+
+async def update_event(session: AsyncSession, event_id: int, **values: object) -> None:
+    await session.execute(update(Event).where(Event.id == event_id).values(**values))
+
+
+async def add_event_source(
+    session: AsyncSession, event_id: int, article_id: int, evidence: str, date: str | None
+) -> None:
+    await insert_ignore(
+        session,
+        EventSource,
+        [{"event_id": event_id, "article_id": article_id, "evidence": evidence, "date": date}],
+    )
+    count = await session.scalar(
+        select(func.count()).select_from(EventSource).where(EventSource.event_id == event_id)
+    )
+    await session.execute(update(Event).where(Event.id == event_id).values(source_count=count))
+
+
+async def detach_article_events(session: AsyncSession, article_id: int) -> None:
+    """Forget what one article said about events, deleting events no other article tells."""
+    event_ids = list(
+        await session.scalars(
+            select(EventSource.event_id).where(EventSource.article_id == article_id)
+        )
+    )
+    await session.execute(delete(EventSource).where(EventSource.article_id == article_id))
+    for event_id in event_ids:
+        count = await session.scalar(
+            select(func.count()).select_from(EventSource).where(EventSource.event_id == event_id)
+        )
+        if count:
+            await session.execute(
+                update(Event).where(Event.id == event_id).values(source_count=count)
+            )
+        else:
+            await session.execute(delete(Event).where(Event.id == event_id))
+
+
+# Links between articles
+
+
+async def related_article_counts(session: AsyncSession, article_id: int) -> dict[int, int]:
+    """Other articles that share quotes or claims with this one, with how many they share."""
+    counts: dict[int, int] = {}
+    for link, key in ((QuoteSource, QuoteSource.quote_id), (ClaimSource, ClaimSource.claim_id)):
+        mine = select(key).where(link.article_id == article_id)  # type: ignore[attr-defined]
+        rows = await session.execute(
+            select(link.article_id, func.count())  # type: ignore[attr-defined]
+            .where(key.in_(mine), link.article_id != article_id)  # type: ignore[attr-defined]
+            .group_by(link.article_id)  # type: ignore[attr-defined]
+        )
+        weight = 3 if link is QuoteSource else 1  # a shared verbatim quote is strong evidence
+        for other, n in rows.tuples():
+            counts[other] = counts.get(other, 0) + weight * n
+    return counts
+
+
+# Store state
+
+
+async def picture_version(session: AsyncSession) -> int:
+    value = await session.scalar(select(StoreState.value).where(StoreState.key == PICTURE_VERSION))
+    return int(value) if value else 0
+
+
+async def bump_picture_version(session: AsyncSession) -> int:
+    version = await picture_version(session) + 1
+    await insert_ignore(session, StoreState, [{"key": PICTURE_VERSION, "value": "0"}])
+    await session.execute(
+        update(StoreState).where(StoreState.key == PICTURE_VERSION).values(value=str(version))
+    )
+    return version
+
+
+# Briefing reads
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    article_id: int
+    outlet: str | None
+    url: str | None
+    published: dt.date | None
+    inferred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimView:
+    id: int
+    text: str
+    status: str
+    outlet_count: int
+    source_count: int
+    created_at: dt.datetime
+
+
+async def ranked_claims(
+    session: AsyncSession, *, status: str | None = None, limit: int = 10, min_outlets: int = 1
+) -> list[ClaimView]:
+    """Claims with the most independent outlets first."""
+    statement = select(Claim).where(Claim.outlet_count >= min_outlets)
+    if status:
+        statement = statement.where(Claim.status == status)
+    statement = statement.order_by(
+        Claim.outlet_count.desc(), Claim.source_count.desc(), Claim.id
+    ).limit(limit)
+    return [
+        ClaimView(c.id, c.text, c.status, c.outlet_count, c.source_count, c.created_at)
+        for c in await session.scalars(statement)
+    ]
+
+
+async def claims_created_since(
+    session: AsyncSession, since: dt.datetime, limit: int = 5
+) -> list[ClaimView]:
+    statement = (
+        select(Claim)
+        .where(Claim.created_at > since, Claim.outlet_count >= 1)
+        .order_by(Claim.outlet_count.desc(), Claim.id.desc())
+        .limit(limit)
+    )
+    return [
+        ClaimView(c.id, c.text, c.status, c.outlet_count, c.source_count, c.created_at)
+        for c in await session.scalars(statement)
+    ]
+
+
+async def claim_sources(
+    session: AsyncSession, claim_ids: Sequence[int]
+) -> dict[int, list[SourceRow]]:
+    rows = await session.execute(
+        select(ClaimSource.claim_id, Article)
+        .join(Article, Article.id == ClaimSource.article_id)
+        .where(ClaimSource.claim_id.in_(list(claim_ids)))
+        .order_by(Article.published, Article.id)
+    )
+    found: dict[int, list[SourceRow]] = {}
+    for claim_id, article in rows.tuples():
+        found.setdefault(claim_id, []).append(_source_row(article))
+    return found
+
+
+async def claim_conflicts(session: AsyncSession, claim_ids: Sequence[int]) -> dict[int, list[str]]:
+    ids = list(claim_ids)
+    rows = await session.execute(
+        select(ClaimConflict).where(
+            ClaimConflict.claim_id.in_(ids) | ClaimConflict.other_id.in_(ids)
+        )
+    )
+    found: dict[int, list[str]] = {}
+    for (conflict,) in rows.tuples():
+        for claim_id in (conflict.claim_id, conflict.other_id):
+            found.setdefault(claim_id, []).append(conflict.reason)
+    return found
+
+
+async def all_claims(session: AsyncSession) -> list[ClaimView]:
+    return [
+        ClaimView(c.id, c.text, c.status, c.outlet_count, c.source_count, c.created_at)
+        for c in await session.scalars(select(Claim).order_by(Claim.id))
+    ]
+
+
+async def claim_article_ids(session: AsyncSession) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for claim_id, article_id in (
+        await session.execute(
+            select(ClaimSource.claim_id, ClaimSource.article_id).order_by(ClaimSource.article_id)
+        )
+    ).tuples():
+        found.setdefault(claim_id, []).append(article_id)
+    return found
+
+
+async def store_overview(session: AsyncSession) -> tuple[int, int, dt.date | None]:
+    """Number of articles, of independent outlets, and the newest publication date."""
+    articles, groups, newest = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(func.distinct(Article.source_group)),
+                func.max(Article.published),
+            )
+        )
+    ).one()
+    return articles, groups, newest
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteWithSources:
+    id: int
+    text: str
+    partial: bool
+    sources: list[SourceRow]
+
+
+async def quotes_page(
+    session: AsyncSession, speaker_id: int, offset: int, limit: int
+) -> tuple[list[QuoteWithSources], int]:
+    """A speaker's quotes, full quotes and the most repeated first, with their sources."""
+    total = (
+        await session.scalar(
+            select(func.count()).select_from(Quote).where(Quote.speaker_id == speaker_id)
+        )
+        or 0
+    )
+    quotes = list(
+        await session.scalars(
+            select(Quote)
+            .where(Quote.speaker_id == speaker_id)
+            .order_by(Quote.partial, Quote.source_count.desc(), Quote.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+    sources = await _quote_sources(session, [q.id for q in quotes])
+    return [QuoteWithSources(q.id, q.text, q.partial, sources.get(q.id, [])) for q in quotes], total
+
+
+async def all_quotes(session: AsyncSession) -> list[tuple[str, QuoteWithSources]]:
+    rows = (
+        await session.execute(
+            select(Speaker.name, Quote)
+            .join(Speaker, Speaker.id == Quote.speaker_id)
+            .order_by(Quote.id)
+        )
+    ).tuples()
+    pairs = list(rows)
+    sources = await _quote_sources(session, [q.id for _, q in pairs])
+    return [
+        (name, QuoteWithSources(q.id, q.text, q.partial, sources.get(q.id, [])))
+        for name, q in pairs
+    ]
+
+
+async def _quote_sources(
+    session: AsyncSession, quote_ids: Sequence[int]
+) -> dict[int, list[SourceRow]]:
+    rows = await session.execute(
+        select(QuoteSource.quote_id, Article)
+        .join(Article, Article.id == QuoteSource.article_id)
+        .where(QuoteSource.quote_id.in_(list(quote_ids)))
+        .order_by(Article.published, Article.id)
+    )
+    found: dict[int, list[SourceRow]] = {}
+    for quote_id, article in rows.tuples():
+        found.setdefault(quote_id, []).append(_source_row(article))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class EventWithSources:
+    id: int
+    text: str
+    date: str | None
+    precision: str | None
+    season: str | None
+    approximate: bool
+    inferred: bool
+    disputed: bool
+    source_count: int
+    article_ids: list[int]
+
+
+async def timeline_page(
+    session: AsyncSession, offset: int, limit: int
+) -> tuple[list[EventWithSources], int]:
+    total = await session.scalar(select(func.count()).select_from(Event)) or 0
+    events = list(
+        await session.scalars(
+            select(Event)
+            .order_by(Event.sort_key, Event.source_count.desc(), Event.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+    article_ids: dict[int, list[int]] = {}
+    for event_id, article_id in (
+        await session.execute(
+            select(EventSource.event_id, EventSource.article_id)
+            .where(EventSource.event_id.in_([e.id for e in events]))
+            .order_by(EventSource.article_id)
+        )
+    ).tuples():
+        article_ids.setdefault(event_id, []).append(article_id)
+    return [
+        EventWithSources(
+            e.id, e.text, e.date, e.precision, e.season, e.approximate, e.inferred, e.disputed,
+            e.source_count, article_ids.get(e.id, []),
+        )
+        for e in events
+    ], total  # fmt: skip
+
+
+async def source_rows(session: AsyncSession) -> list[tuple[SourceRow, str | None, str]]:
+    rows = await session.scalars(
+        select(Article).order_by(Article.published.desc(), Article.id.desc())
+    )
+    return [(_source_row(a), a.title, a.status) for a in rows]
+
+
+async def search_articles(
+    session: AsyncSession, words: Sequence[str], limit: int = 10
+) -> list[tuple[SourceRow, str | None, str]]:
+    """Articles containing every word, those using them most first."""
+    statement = select(Article)
+    for word in words:
+        statement = statement.where(func.lower(Article.body).contains(word.lower()))
+    rows = list(await session.scalars(statement.limit(200)))
+    rows.sort(key=lambda a: -sum(a.body.lower().count(w.lower()) for w in words))
+    return [(_source_row(a), a.title, a.body) for a in rows[:limit]]
+
+
+def _source_row(article: Article) -> SourceRow:
+    return SourceRow(
+        article.id, article.outlet, article.url, article.published, article.published_inferred
+    )
