@@ -98,7 +98,10 @@ async def ingest(services: Services, items: Sequence[str], *, force: bool) -> in
                 outcomes.append(outcome)
                 progress.console.print(outcome.line(), markup=False, highlight=False)
                 progress.advance(task)
-        counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("added", "duplicate", "skipped", "error")}
+        counts = {
+            s: sum(1 for o in outcomes if o.status == s)
+            for s in ("added", "duplicate", "skipped", "error")
+        }
         print(", ".join(f"{n} {s}" for s, n in counts.items()))
     else:
         async for outcome in services.ingestor.ingest(items, force=force):

@@ -14,7 +14,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///data/storybot.db",
-        description="SQLAlchemy async URL of the store (SQLite via aiosqlite, or postgresql+asyncpg).",
+        description="SQLAlchemy async URL of the store (SQLite or postgresql+asyncpg).",
     )
     telegram_bot_token: str = Field(default="", description="Bot token; empty runs the console.")
     telegram_base_url: str = Field(
@@ -24,11 +24,16 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(
         default=frozenset(), description="Comma-separated Telegram user ids allowed admin commands."
     )
-    seeds_dir: Path = Field(default=Path("seeds"), description="Articles ingested into an empty store.")
-    fetch_timeout_seconds: float = Field(default=10.0, description="Connect/read timeout for fetches.")
+    seeds_dir: Path = Field(
+        default=Path("seeds"), description="Articles ingested into an empty store."
+    )
+    fetch_timeout_seconds: float = Field(
+        default=10.0, description="Connect/read timeout for fetches."
+    )
     fetch_max_bytes: int = Field(default=5_000_000, description="Largest page or file accepted.")
     relevance_threshold: float = Field(
-        default=0.12, description="Minimum overlap with the story's vocabulary to count as on-topic."
+        default=0.12,
+        description="Minimum overlap with the story's vocabulary to count as on-topic.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
 

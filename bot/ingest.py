@@ -1,4 +1,4 @@
-"""Ingestion: read a source, analyse the article, and load its facts into the store in one transaction."""
+"""Ingestion: read a source, analyse the article, load its facts in one transaction."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.fetch import FetchError, RawArticle, expand_paths, fetch_url, http_client, is_url, read_file
+from bot.fetch import (
+    FetchError,
+    RawArticle,
+    expand_paths,
+    fetch_url,
+    http_client,
+    is_url,
+    read_file,
+)
 from bot.pipeline import claims as claim_rules
 from bot.pipeline.dates import FuzzyDate
 from bot.pipeline.documents import Document, parse_document
@@ -77,7 +85,9 @@ class Ingestor:
         self._sessions = sessions
         self._settings = settings
 
-    async def ingest(self, items: Sequence[str], *, force: bool = False) -> AsyncIterator[IngestOutcome]:
+    async def ingest(
+        self, items: Sequence[str], *, force: bool = False
+    ) -> AsyncIterator[IngestOutcome]:
         """Ingest files, directories and URLs one by one, yielding an outcome per article."""
         expanded = list(expand_paths(list(items)))
         client: httpx.AsyncClient | None = None
@@ -120,7 +130,9 @@ class Ingestor:
                 return await ArticleLoader(session, self._settings).load(document, item, force)
         except Exception as exc:  # the transaction is rolled back: no half article
             log.exception("could not store %s", item)
-            return IngestOutcome(item, "error", title, reason=f"could not store ({type(exc).__name__})")
+            return IngestOutcome(
+                item, "error", title, reason=f"could not store ({type(exc).__name__})"
+            )
 
 
 class ArticleLoader:
@@ -141,7 +153,9 @@ class ArticleLoader:
         score = relevance(terms, profile, story_size)
         off_topic = score < self.settings.relevance_threshold
         if off_topic and not force:
-            return IngestOutcome(item, "skipped", title, reason=f"off-topic (relevance {score:.2f})")
+            return IngestOutcome(
+                item, "skipped", title, reason=f"off-topic (relevance {score:.2f})"
+            )
 
         copy_of, rewrite_of = await self._find_copy(document, list(terms))
         if copy_of is not None:
@@ -183,7 +197,13 @@ class ArticleLoader:
             await self._date_undated_neighbours(article_id, document.published)
         await queries.bump_picture_version(self.session)
 
-        note = f"rewrite of #{rewrite_of.id}" if rewrite_of else "off-topic, forced" if off_topic else None
+        note = (
+            f"rewrite of #{rewrite_of.id}"
+            if rewrite_of
+            else "off-topic, forced"
+            if off_topic
+            else None
+        )
         if inferred and anchor:
             note = ", ".join(filter(None, [note, f"date inferred {anchor.isoformat()}"]))
         return IngestOutcome(item, "added", title, article_id=article_id, note=note)
@@ -299,7 +319,9 @@ class ArticleLoader:
                     self.session, candidate.text, numbers[:500], candidate.terms
                 )
             matched.add(claim_id)
-            await queries.add_claim_source(self.session, claim_id, article_id, candidate.text, group)
+            await queries.add_claim_source(
+                self.session, claim_id, article_id, candidate.text, group
+            )
             for other_id, reason in conflicts:
                 if other_id != claim_id:
                     await queries.add_claim_conflict(self.session, claim_id, other_id, reason)
@@ -420,4 +442,3 @@ def _date_columns(date: FuzzyDate | None) -> dict[str, object]:
         "approximate": date.approximate,
         "sort_key": year * 10_000 + month * 100 + day,
     }
-

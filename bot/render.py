@@ -1,4 +1,4 @@
-"""One renderer for every front end: Telegram HTML with buttons, and the same content as plain text."""
+"""One renderer for every front end: Telegram HTML with buttons, and the same as plain text."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.briefing.views import (
     Summary,
     TimelinePage,
 )
+from bot.chats import DATE_STYLES, DIGEST_MODES, ChatSettings
 
 MAX_MESSAGE_UTF16 = 4096
 _TAG = re.compile(r"</?(?:b|i|u|s|code|pre|blockquote|a)(?:\s[^>]*)?>")
@@ -43,6 +44,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("timeline", "dated events in order, with the precision the sources give"),
     ("sources", "the articles and outlets in the store"),
     ("search", "find articles by words, e.g. /search peace deal"),
+    ("settings", "your preferences: digests and how dates are written"),
     ("help", "this list"),
 )
 
@@ -62,6 +64,44 @@ def help_text() -> Reply:
     lines = ["<b>What you can ask</b>", ""]
     lines += [f"/{name} – {esc(about)}" for name, about in COMMANDS]
     return Reply("\n".join(lines))
+
+
+def welcome(result: Summary) -> Reply:
+    newest = result.newest.strftime("%-d %b %Y") if result.newest else "no dated article yet"
+    top = result.points[0].text if result.points else None
+    lines = [
+        "<b>Hello! I brief you on one developing news story.</b>",
+        f"I have read {result.articles} articles from {result.outlets} independent sources"
+        f" (newest: {newest}).",
+    ]
+    if top:
+        lines += ["", f"The most corroborated point: {esc(top)}"]
+    lines += ["", "Tap a button, or send /help for every command."]
+    buttons = ((Button("Summary", "cmd:summary"), Button("Quotes", "cmd:quotes"),
+                Button("Timeline", "cmd:timeline")),)  # fmt: skip
+    return Reply("\n".join(lines), buttons)
+
+
+def chat_settings(current: ChatSettings) -> Reply:
+    digest = {"instant": "when the picture changes", "daily": "once a day", "off": "never"}
+    dates = {"day-month": "3 Feb 2026", "iso": "2026-02-03"}
+    lines = [
+        "<b>Your settings</b>",
+        f"Digests: {esc(digest.get(current.digest_mode, current.digest_mode))}",
+        f"Dates written as: {esc(dates.get(current.date_style, current.date_style))}",
+    ]
+    buttons = (
+        tuple(
+            Button(("• " if mode == current.digest_mode else "") + mode, f"set:digest_mode={mode}")
+            for mode in DIGEST_MODES
+        ),
+        tuple(
+            Button(("• " if style == current.date_style else "") + dates[style],
+                   f"set:date_style={style}")
+            for style in DATE_STYLES
+        ),
+    )
+    return Reply("\n".join(lines), buttons)
 
 
 def unknown_command(command: str) -> Reply:
@@ -113,17 +153,23 @@ def speakers(result: SpeakerList) -> Reply:
         return Reply("No quotes in the store yet.")
     lines = ["<b>Who is quoted</b>", ""]
     lines += [
-        f"• {esc(s.name)}" + (f", {esc(s.role)}" if s.role else "") + f" – {_count(s.quotes, 'quote')}"
+        f"• {esc(s.name)}"
+        + (f", {esc(s.role)}" if s.role else "")
+        + f" – {_count(s.quotes, 'quote')}"
         for s in result.speakers
     ]
     lines += ["", "Ask /quotes NAME for what one of them said."]
-    buttons = tuple((Button(f"{s.name} ({s.quotes})"[:60], f"qs:{s.id}:1"),) for s in result.speakers[:6])
+    buttons = tuple(
+        (Button(f"{s.name} ({s.quotes})"[:60], f"qs:{s.id}:1"),) for s in result.speakers[:6]
+    )
     return Reply("\n".join(lines), buttons)
 
 
 def speaker_choice(result: SpeakerChoice) -> Reply:
     if not result.candidates:
-        return Reply(f"Nobody called “{esc(result.query[:80])}” is quoted. Try /quotes to see who is.")
+        return Reply(
+            f"Nobody called “{esc(result.query[:80])}” is quoted. Try /quotes to see who is."
+        )
     names = ", ".join(esc(c.name) for c in result.candidates)
     buttons = tuple((Button(c.name[:60], f"qs:{c.id}:1"),) for c in result.candidates)
     return Reply(f"Did you mean: {names}?", buttons)
@@ -182,7 +228,11 @@ def search(result: SearchResults) -> Reply:
     lines = [f"<b>Search:</b> {esc(result.query[:80])}", ""]
     for hit in result.hits:
         title = esc(hit.article.title or "(untitled)")
-        lines += [f"#{hit.article.id} <b>{title}</b> ({esc(hit.article.outlet)})", esc(hit.snippet), ""]
+        lines += [
+            f"#{hit.article.id} <b>{title}</b> ({esc(hit.article.outlet)})",
+            esc(hit.snippet),
+            "",
+        ]
     return Reply("\n".join(lines).rstrip())
 
 
@@ -208,3 +258,103 @@ def _pager(prefix: str, page: int, pages: int) -> tuple[tuple[Button, ...], ...]
     if page < pages:
         row.append(Button("Next ▶", f"{prefix}:{page + 1}"))
     return (tuple(row),)
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_message(markup: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
+    """Cut a reply into messages of at most `limit` UTF-16 units (counting tags, to be safe).
+
+    Cuts fall between paragraphs where possible, then between lines, then between words; never
+    inside a tag, an entity or a surrogate pair. A tag open at a cut is closed before it and
+    opened again after it, so every part is valid HTML on its own.
+    """
+    parts: list[str] = []
+    current = ""
+    for block in _blocks(markup):
+        candidate = f"{current}\n\n{block}" if current else block
+        if utf16_length(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        if utf16_length(block) <= limit:
+            current = block
+        else:
+            pieces = _split_long(block, limit)
+            parts.extend(pieces[:-1])
+            current = pieces[-1]
+    if current or not parts:
+        parts.append(current)
+    return parts
+
+
+def _blocks(markup: str) -> list[str]:
+    return [b for b in markup.split("\n\n") if b.strip()] or [markup]
+
+
+_TOKEN = re.compile(r"<[^>]*>|&[#\w]+;|[^<&]+|[<&]")
+
+
+def _split_long(block: str, limit: int) -> list[str]:
+    """Split one over-long paragraph at line breaks or spaces, balancing open tags."""
+    parts: list[str] = []
+    open_tags: list[str] = []  # full opening tags, innermost last
+    current = ""
+    reserve = 64  # room for closing tags appended at a cut
+
+    def cut() -> None:
+        nonlocal current
+        closing = "".join(f"</{_tag_name(t)}>" for t in reversed(open_tags))
+        parts.append(current + closing)
+        current = "".join(open_tags)
+
+    for token in _TOKEN.findall(block):
+        if token.startswith("<") and token.endswith(">") and len(token) > 1:
+            if utf16_length(current) + utf16_length(token) > limit - reserve:
+                cut()
+            current += token
+            name = _tag_name(token)
+            if token.startswith("</"):
+                for i in range(len(open_tags) - 1, -1, -1):
+                    if _tag_name(open_tags[i]) == name:
+                        del open_tags[i]
+                        break
+            elif not token.endswith("/>"):
+                open_tags.append(token)
+            continue
+        pieces = [token] if token.startswith("&") else re.findall(r"\S+\s*|\s+", token)
+        for piece in pieces:
+            while piece:
+                room = limit - reserve - utf16_length(current)
+                if utf16_length(piece) <= room:
+                    current += piece
+                    piece = ""
+                elif utf16_length(current) > utf16_length("".join(open_tags)):
+                    cut()
+                else:  # one word longer than a message: cut it, keeping surrogate pairs whole
+                    head = _take_utf16(piece, max(1, room))
+                    current += head
+                    piece = piece[len(head) :]
+                    cut()
+    if current.strip() and current != "".join(open_tags):
+        parts.append(current + "".join(f"</{_tag_name(t)}>" for t in reversed(open_tags)))
+    return parts or [block]
+
+
+def _tag_name(tag: str) -> str:
+    match = re.match(r"</?\s*([a-zA-Z0-9-]+)", tag)
+    return match.group(1).lower() if match else ""
+
+
+def _take_utf16(text: str, units: int) -> str:
+    """The longest prefix of `text` within `units` UTF-16 code units (Python strings hold code
+    points, so a prefix never splits a surrogate pair)."""
+    taken = 0
+    for index, char in enumerate(text):
+        taken += 2 if ord(char) > 0xFFFF else 1
+        if taken > units:
+            return text[:index] or text[:1]
+    return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -153,6 +154,8 @@ class Claim(Base):
     outlet_count: Mapped[int] = mapped_column(Integer, default=1)
     source_count: Mapped[int] = mapped_column(Integer, default=1)
     numbers: Mapped[str] = mapped_column(String(500), default="")
+    # Another claim contradicts this one (see claim_conflicts).
+    disputed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_claims_rank", "outlet_count", "source_count", "id"),)
@@ -169,6 +172,8 @@ class ClaimSource(Base):
     )
     sentence: Mapped[str] = mapped_column(Text)
     source_group: Mapped[str] = mapped_column(String(220))
+
+    __table_args__ = (Index("ix_claim_sources_group", "claim_id", "source_group"),)
 
 
 class ClaimTerm(Base):
@@ -214,6 +219,26 @@ class ArticleTerm(Base):
     )
 
 
+class Chat(Base):
+    """A private chat or group the bot talks to, with its preferences and what it last saw."""
+
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="private")
+    title: Mapped[str | None] = mapped_column(String(200))
+    # When the chat last asked for /summary, for "since you last looked".
+    summary_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # "instant", "daily" or "off"
+    digest_mode: Mapped[str] = mapped_column(String(10), default="instant")
+    # How dates are written: "day-month" (3 Feb 2026) or "iso" (2026-02-03).
+    date_style: Mapped[str] = mapped_column(String(10), default="day-month")
+    # Last page shown per list, e.g. "timeline" or "quotes:12".
+    pages: Mapped[str] = mapped_column(Text, default="{}")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class StoreState(Base):
     """Small key/value facts about the store, such as the version of the picture."""
 
@@ -227,6 +252,7 @@ __all__ = [
     "Article",
     "ArticleTerm",
     "Base",
+    "Chat",
     "Claim",
     "ClaimConflict",
     "ClaimSource",

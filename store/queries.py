@@ -6,13 +6,14 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import (
     Article,
+    Chat,
     ArticleTerm,
     Claim,
     ClaimConflict,
@@ -52,11 +53,13 @@ def _insert(session: AsyncSession, table: type[object]) -> object:
 
 async def insert_ignore(
     session: AsyncSession, table: type[object], rows: Sequence[dict[str, object]]
-) -> None:
-    """Bulk insert that skips rows whose primary key already exists."""
-    if rows:
-        statement = _insert(session, table).on_conflict_do_nothing()  # type: ignore[attr-defined]
-        await session.execute(statement, list(rows))
+) -> int:
+    """Bulk insert that skips rows whose primary key already exists; returns rows inserted."""
+    if not rows:
+        return 0
+    statement = _insert(session, table).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    result = await session.execute(statement, list(rows))
+    return max(0, int(getattr(result, "rowcount", 0) or 0))
 
 
 # Articles
@@ -291,11 +294,11 @@ async def update_quote(
 
 
 async def add_quote_source(session: AsyncSession, quote_id: int, article_id: int) -> None:
-    await insert_ignore(session, QuoteSource, [{"quote_id": quote_id, "article_id": article_id}])
-    count = await session.scalar(
-        select(func.count()).select_from(QuoteSource).where(QuoteSource.quote_id == quote_id)
-    )
-    await session.execute(update(Quote).where(Quote.id == quote_id).values(source_count=count))
+    row = {"quote_id": quote_id, "article_id": article_id}
+    if await insert_ignore(session, QuoteSource, [row]):
+        await session.execute(
+            update(Quote).where(Quote.id == quote_id).values(source_count=Quote.source_count + 1)
+        )
 
 
 # Claims
@@ -342,35 +345,34 @@ async def add_claim(session: AsyncSession, text: str, numbers: str, terms: Itera
 async def add_claim_source(
     session: AsyncSession, claim_id: int, article_id: int, sentence: str, source_group: str
 ) -> None:
-    await insert_ignore(
-        session,
-        ClaimSource,
-        [{"claim_id": claim_id, "article_id": article_id, "sentence": sentence,
-          "source_group": source_group}],
-    )  # fmt: skip
-    await refresh_claim(session, claim_id)
-
-
-async def refresh_claim(session: AsyncSession, claim_id: int) -> None:
-    """Recount a claim's sources and outlets and recompute its status."""
-    sources, outlets = (
-        await session.execute(
-            select(func.count(), func.count(func.distinct(ClaimSource.source_group))).where(
-                ClaimSource.claim_id == claim_id
-            )
-        )
-    ).one()
-    disputed = await session.scalar(
-        select(func.count())
-        .select_from(ClaimConflict)
-        .where((ClaimConflict.claim_id == claim_id) | (ClaimConflict.other_id == claim_id))
+    """Link an article to a claim, counting its outlet once however many of its articles agree."""
+    new_group = not await session.scalar(
+        select(ClaimSource.article_id)
+        .where(ClaimSource.claim_id == claim_id, ClaimSource.source_group == source_group)
+        .limit(1)
     )
-    status = "disputed" if disputed else "corroborated" if outlets >= 2 else "single-source"
+    row = {"claim_id": claim_id, "article_id": article_id, "sentence": sentence,
+           "source_group": source_group}  # fmt: skip
+    if not await insert_ignore(session, ClaimSource, [row]):
+        return
     await session.execute(
         update(Claim)
         .where(Claim.id == claim_id)
-        .values(source_count=sources, outlet_count=outlets, status=status)
+        .values(
+            source_count=Claim.source_count + 1,
+            outlet_count=Claim.outlet_count + (1 if new_group else 0),
+        )
     )
+    await _restatus(session, claim_id)
+
+
+async def _restatus(session: AsyncSession, claim_id: int) -> None:
+    status = case(
+        (Claim.disputed.is_(True), "disputed"),
+        (Claim.outlet_count >= 2, "corroborated"),
+        else_="single-source",
+    )
+    await session.execute(update(Claim).where(Claim.id == claim_id).values(status=status))
 
 
 async def add_claim_conflict(
@@ -380,8 +382,9 @@ async def add_claim_conflict(
     await insert_ignore(
         session, ClaimConflict, [{"claim_id": first, "other_id": second, "reason": reason[:300]}]
     )
-    await refresh_claim(session, first)
-    await refresh_claim(session, second)
+    await session.execute(update(Claim).where(Claim.id.in_([first, second])).values(disputed=True))
+    await _restatus(session, first)
+    await _restatus(session, second)
 
 
 # Events
@@ -432,15 +435,11 @@ async def update_event(session: AsyncSession, event_id: int, **values: object) -
 async def add_event_source(
     session: AsyncSession, event_id: int, article_id: int, evidence: str, date: str | None
 ) -> None:
-    await insert_ignore(
-        session,
-        EventSource,
-        [{"event_id": event_id, "article_id": article_id, "evidence": evidence, "date": date}],
-    )
-    count = await session.scalar(
-        select(func.count()).select_from(EventSource).where(EventSource.event_id == event_id)
-    )
-    await session.execute(update(Event).where(Event.id == event_id).values(source_count=count))
+    row = {"event_id": event_id, "article_id": article_id, "evidence": evidence, "date": date}
+    if await insert_ignore(session, EventSource, [row]):
+        await session.execute(
+            update(Event).where(Event.id == event_id).values(source_count=Event.source_count + 1)
+        )
 
 
 async def detach_article_events(session: AsyncSession, article_id: int) -> None:
@@ -742,3 +741,41 @@ def _source_row(article: Article) -> SourceRow:
     return SourceRow(
         article.id, article.outlet, article.url, article.published, article.published_inferred
     )
+
+
+# Chats
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRow:
+    id: int
+    kind: str
+    title: str | None
+    summary_seen_at: dt.datetime | None
+    digest_mode: str
+    date_style: str
+    pages: str
+    active: bool
+
+
+async def get_chat(session: AsyncSession, chat_id: int) -> ChatRow | None:
+    chat = await session.get(Chat, chat_id)
+    if chat is None:
+        return None
+    seen = chat.summary_seen_at
+    if seen is not None and seen.tzinfo is None:  # SQLite returns naive datetimes
+        seen = seen.replace(tzinfo=dt.UTC)
+    return ChatRow(
+        chat.id, chat.kind, chat.title, seen, chat.digest_mode, chat.date_style, chat.pages,
+        chat.active,
+    )  # fmt: skip
+
+
+async def ensure_chat(session: AsyncSession, chat_id: int, kind: str, title: str | None) -> None:
+    await insert_ignore(
+        session, Chat, [{"id": chat_id, "kind": kind, "title": title, "pages": "{}"}]
+    )
+
+
+async def update_chat(session: AsyncSession, chat_id: int, **values: object) -> None:
+    await session.execute(update(Chat).where(Chat.id == chat_id).values(**values))

@@ -1,4 +1,4 @@
-"""The briefing services: summary, quotes, timeline, sources and search, read from the fact store."""
+"""The briefing services: summary, quotes, timeline, sources and search, from the fact store."""
 
 from __future__ import annotations
 
@@ -92,13 +92,17 @@ class Briefing:
             rows = await queries.all_speakers(session)
         return SpeakerList(tuple(_speaker_view(r) for r in rows if r.quote_count))
 
-    async def quotes(self, query: str, *, page: int = 1) -> QuotesPage | SpeakerChoice | SpeakerList:
+    async def quotes(
+        self, query: str, *, page: int = 1
+    ) -> QuotesPage | SpeakerChoice | SpeakerList:
         """Quotes of the speaker best matching `query`; a choice when the match is unsure."""
         async with self._sessions() as session:
             speakers = [s for s in await queries.all_speakers(session) if s.quote_count]
             if not query.strip():
                 return SpeakerList(tuple(_speaker_view(s) for s in speakers))
-            ranked = match_name(query, [(str(s.id), (s.name, *s.aliases)) for s in speakers], cutoff=60)
+            ranked = match_name(
+                query, [(str(s.id), (s.name, *s.aliases)) for s in speakers], cutoff=60
+            )
             by_id = {str(s.id): s for s in speakers}
             if not ranked:
                 return SpeakerChoice(query, ())
@@ -111,7 +115,9 @@ class Briefing:
 
     async def quotes_of(self, speaker_id: int, *, page: int = 1) -> QuotesPage | None:
         async with self._sessions() as session:
-            speaker = next((s for s in await queries.all_speakers(session) if s.id == speaker_id), None)
+            speaker = next(
+                (s for s in await queries.all_speakers(session) if s.id == speaker_id), None
+            )
             if speaker is None:
                 return None
             return await self._quotes_page(session, speaker, page)
@@ -156,7 +162,9 @@ class Briefing:
         async with self._sessions() as session:
             rows = await queries.source_rows(session)
             _, outlets, _ = await queries.store_overview(session)
-        return SourceList(tuple(_article_view(s, title, status) for s, title, status in rows), outlets)
+        return SourceList(
+            tuple(_article_view(s, title, status) for s, title, status in rows), outlets
+        )
 
     async def search(self, text: str, *, limit: int = 8) -> SearchResults:
         terms = [w for w in fold(text).split() if len(w) > 1][:8]
@@ -172,7 +180,12 @@ class Briefing:
 
 
 def _source_ref(row: queries.SourceRow) -> SourceRef:
-    return SourceRef(row.article_id, outlet_name(row.outlet, row.url, row.article_id), row.published, row.inferred)
+    return SourceRef(
+        row.article_id,
+        outlet_name(row.outlet, row.url, row.article_id),
+        row.published,
+        row.inferred,
+    )
 
 
 def outlet_name(outlet: str | None, url: str | None, article_id: int) -> str:

@@ -1,4 +1,4 @@
-"""Statements of fact: picking claim sentences, comparing them across articles, finding conflicts."""
+"""Statements of fact: picking claim sentences, comparing them across articles, conflicts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ SAME_CLAIM = 0.5  # similarity at or above which two sentences state the same th
 RELATED_CLAIM = 0.3  # similarity at which two sentences are about the same thing
 
 _NUMBER = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|percent|per cent)?(?:\s+([A-Za-z-]+))?"
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(%|percent|per cent))?"
+    r"(?:\s+([A-Za-z-]+))?"
     r"(?:\s+([A-Za-z-]+))?"
 )
 _NUMBER_WORDS = {
@@ -30,7 +31,7 @@ _TEMPORAL = re.compile(
     r"([^,.;]{3,80})",
     re.IGNORECASE,
 )
-_QUOTE_MARKS = "\"“”«»"
+_QUOTE_MARKS = '"“”«»'
 _VAGUE_START = re.compile(r"^(?:he|she|it|they|this|that|these|those|but|and|however)\b", re.I)
 
 
@@ -96,7 +97,7 @@ def quantities(text: str) -> list[Quantity]:
     for word_index, word in enumerate(w.lower() for w in words(text)):
         if word in _NUMBER_WORDS:
             following = words(text)[word_index + 1 : word_index + 3]
-            unit = _unit_word(*(following + [None, None])[:2])
+            unit = _unit_word(*[*following, None, None][:2])
             if unit:
                 found.append(Quantity(float(_NUMBER_WORDS[word]), unit))
     return found

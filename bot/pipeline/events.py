@@ -1,4 +1,4 @@
-"""Dated events: sentences that say something happened at a time the source gives (or leaves blank)."""
+"""Dated events: sentences saying something happened at a time the source gives or leaves blank."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ MAX_EVENT_TEXT = 280
 SAME_EVENT = 0.34  # weighted share of words in common at which two event texts tell one event
 
 _CLAUSE_END = re.compile(r"[,;:]\s|\s[–—-]\s|\s(?:while|but|whereas)\s")
-_QUOTE_MARKS = "\"“”«»"
+_QUOTE_MARKS = '"“”«»'
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,5 @@ def retold_share(new_paragraphs: Sequence[str], old_paragraphs: Sequence[str]) -
     old = [fold(s.text) for s in sentences(old_paragraphs)]
     if not new or not old:
         return 0.0
-    retold = sum(
-        1 for sentence in new if max(fuzz.token_set_ratio(sentence, o) for o in old) >= 70
-    )
+    retold = sum(1 for sentence in new if max(fuzz.token_set_ratio(sentence, o) for o in old) >= 70)
     return retold / len(new)

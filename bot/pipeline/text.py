@@ -1,4 +1,4 @@
-"""Plain-text primitives shared by the pipeline stages: normalising, paragraphs, sentences, words."""
+"""Plain-text primitives shared by the pipeline stages: paragraphs, sentences, words."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def split_sentences(paragraph: str) -> list[tuple[int, int]]:
         if _is_abbreviation(paragraph, match.start()):
             continue
         following = paragraph[end:].lstrip()
-        # A sentence continues when the next word starts in lower case ("U.S. officials", "p.m. on").
+        # A sentence goes on when the next word starts in lower case ("U.S. officials", "p.m. on").
         if following and following[0].islower():
             continue
         if paragraph[start:end].strip():
@@ -117,10 +117,19 @@ def _trimmed(paragraph: str, start: int, end: int) -> tuple[int, int]:
 
 def stem(word: str) -> str:
     """A light suffix stripper so that "drones"/"drone" and "deployed"/"deploy" compare equal."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4 and not word.endswith("ss"):
-            return word[: -len(suffix)] + keep
-    return word
+    if len(word) <= 4:
+        return word
+    if word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif word.endswith(("sses", "ches", "shes", "xes", "zes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def stems(text: str) -> list[str]:

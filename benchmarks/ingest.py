@@ -1,0 +1,64 @@
+"""Ingest throughput on one core as the store grows: python -m benchmarks.ingest [--sizes ...]."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.corpus import synthetic_articles
+from bot.app import open_services
+from bot.config import Settings
+from bot.pipeline.documents import parse_document
+
+WINDOW = 50  # articles timed at each checkpoint
+
+
+async def measure(sizes: list[int], database: Path) -> list[tuple[int, float, float]]:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{database}", relevance_threshold=0.0,
+        _env_file=None,  # type: ignore[call-arg]
+    )  # fmt: skip
+    rows: list[tuple[int, float, float]] = []
+    total = max(sizes) + WINDOW
+    async with open_services(settings) as services:
+        stored = 0
+        timed_from = None
+        started = 0.0
+        for index, text in enumerate(synthetic_articles(total)):
+            if timed_from is None and stored in sizes:
+                timed_from, started = stored, time.perf_counter()
+                cpu_started = time.process_time()
+            document = parse_document(text.encode(), source_name=f"synthetic-{index}.txt")
+            outcome = await services.ingestor.ingest_document(document, item=str(index))
+            if outcome.status == "added":
+                stored += 1
+            if timed_from is not None and stored >= timed_from + WINDOW:
+                elapsed = time.perf_counter() - started
+                cpu = time.process_time() - cpu_started
+                rows.append((timed_from, WINDOW / elapsed, WINDOW / cpu))
+                timed_from = None
+            if stored >= total:
+                break
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        rows = asyncio.run(measure(sorted(args.sizes), Path(folder) / "bench.db"))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'stored articles':>16} | {'articles/s (wall)':>17} | {'articles/s (cpu)':>16}")
+    print(f"{'-' * 16}-+-{'-' * 17}-+-{'-' * 16}")
+    for size, wall, cpu in rows:
+        print(f"{size:>16,} | {wall:>17.1f} | {cpu:>16.1f}")
+    print(f"peak memory: {peak:.0f} MiB; ~5 KB synthetic articles; {WINDOW} timed per row")
+
+
+if __name__ == "__main__":
+    main()
