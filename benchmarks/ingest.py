@@ -9,10 +9,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.pipeline.documents import parse_document
+
 from benchmarks.corpus import synthetic_articles
 from bot.app import open_services
 from bot.config import Settings
-from bot.pipeline.documents import parse_document
 
 WINDOW = 50  # articles timed at each checkpoint
 

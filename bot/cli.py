@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -127,10 +128,8 @@ async def run(services: Services, telegram: TelegramRunner | None) -> int:
 
 async def chat(services: Services) -> int:
     """Read commands from the terminal and answer them until /quit or end of input."""
-    try:
-        import readline  # noqa: F401  (line editing and history for input())
-    except ImportError:  # pragma: no cover - not on every platform
-        pass
+    with contextlib.suppress(ImportError):  # line editing and history for input()
+        import readline  # noqa: F401
     print("storybot console. Type /help for commands, /quit to leave.")
     loop = asyncio.get_running_loop()
     while True:

@@ -336,9 +336,9 @@ class ArticleLoader:
             if evidence < BORROW_DATE_EVIDENCE:
                 continue
             other = await queries.get_article(self.session, other_id)
-            if other and other.published and not other.published_inferred:
-                if best is None or evidence > best[0]:
-                    best = (evidence, other.published)
+            usable = other and other.published and not other.published_inferred
+            if usable and other and other.published and (best is None or evidence > best[0]):
+                best = (evidence, other.published)
         if best:
             await queries.set_published(self.session, article_id, best[1], inferred=True)
             return best[1]

@@ -96,8 +96,10 @@ def chat_settings(current: ChatSettings) -> Reply:
             for mode in DIGEST_MODES
         ),
         tuple(
-            Button(("• " if style == current.date_style else "") + dates[style],
-                   f"set:date_style={style}")
+            Button(
+                ("• " if style == current.date_style else "") + dates[style],
+                f"set:date_style={style}",
+            )
             for style in DATE_STYLES
         ),
     )

@@ -74,7 +74,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(commands.button))
     # Commands for this bot it does not know; those for other bots (/x@OtherBot) are ignored.
     application.add_handler(
-        MessageHandler(fresh & filters.COMMAND & _addressed_to_me(application), commands.unknown_command)
+        MessageHandler(
+            fresh & filters.COMMAND & _addressed_to_me(application), commands.unknown_command
+        )
     )
     application.add_handler(
         MessageHandler(
@@ -100,7 +102,9 @@ def _addressed_to_me(application: Application) -> filters.MessageFilter:  # type
 async def set_command_menu(application: Application) -> None:  # type: ignore[type-arg]
     """The command menu users see, per scope: the bot's own documentation."""
     everything = [BotCommand(name, about[:256]) for name, about in COMMANDS]
-    in_groups = [BotCommand(name, about[:256]) for name, about in COMMANDS if name in GROUP_COMMANDS]
+    in_groups = [
+        BotCommand(name, about[:256]) for name, about in COMMANDS if name in GROUP_COMMANDS
+    ]
     await application.bot.set_my_commands(everything, scope=BotCommandScopeAllPrivateChats())
     await application.bot.set_my_commands(in_groups, scope=BotCommandScopeAllGroupChats())
     await application.bot.set_my_commands(everything, scope=BotCommandScopeAllChatAdministrators())

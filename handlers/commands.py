@@ -106,7 +106,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = query.message
     if reply is None:
         return
-    if data.startswith(("qs:", "tl:", "set:")) and message is not None and hasattr(message, "edit_text"):
+    if (
+        data.startswith(("qs:", "tl:", "set:"))
+        and message is not None
+        and hasattr(message, "edit_text")
+    ):
         await edit_reply(message, reply)  # type: ignore[arg-type]
     else:
         await send_reply(update, reply)

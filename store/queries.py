@@ -6,15 +6,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import (
     Article,
-    Chat,
     ArticleTerm,
+    Chat,
     Claim,
     ClaimConflict,
     ClaimSource,
@@ -47,8 +47,7 @@ class ArticleRow:
 
 
 def _insert(session: AsyncSession, table: type[object]) -> object:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return (pg_insert if _dialect(session) == "postgresql" else sqlite_insert)(table)
 
 
 async def insert_ignore(
@@ -158,13 +157,10 @@ async def undated_articles(session: AsyncSession, ids: Iterable[int]) -> list[Ar
 async def story_profile(session: AsyncSession, terms: Iterable[str]) -> tuple[dict[str, int], int]:
     """Document counts of `terms` among on-topic articles, and how many such articles there are."""
     terms = list(terms)
-    counts = dict(
-        (
-            await session.execute(
-                select(StoryTerm.term, StoryTerm.doc_count).where(StoryTerm.term.in_(terms))
-            )
-        ).tuples()
+    result = await session.execute(
+        select(StoryTerm.term, StoryTerm.doc_count).where(StoryTerm.term.in_(terms))
     )
+    counts = {term: count for term, count in result}
     size = await session.scalar(
         select(func.count()).select_from(Article).where(Article.status != "forced")
     )
@@ -214,7 +210,7 @@ async def all_speakers(session: AsyncSession) -> list[SpeakerRow]:
     aliases: dict[int, list[str]] = {}
     for speaker_id, alias in (
         await session.execute(select(SpeakerAlias.speaker_id, SpeakerAlias.alias))
-    ).tuples():
+    ):
         aliases.setdefault(speaker_id, []).append(alias)
     rows = await session.scalars(select(Speaker).order_by(Speaker.quote_count.desc(), Speaker.name))
     return [
@@ -476,7 +472,7 @@ async def related_article_counts(session: AsyncSession, article_id: int) -> dict
             .group_by(link.article_id)  # type: ignore[attr-defined]
         )
         weight = 3 if link is QuoteSource else 1  # a shared verbatim quote is strong evidence
-        for other, n in rows.tuples():
+        for other, n in rows:
             counts[other] = counts.get(other, 0) + weight * n
     return counts
 
@@ -561,7 +557,7 @@ async def claim_sources(
         .order_by(Article.published, Article.id)
     )
     found: dict[int, list[SourceRow]] = {}
-    for claim_id, article in rows.tuples():
+    for claim_id, article in rows:
         found.setdefault(claim_id, []).append(_source_row(article))
     return found
 
@@ -574,7 +570,7 @@ async def claim_conflicts(session: AsyncSession, claim_ids: Sequence[int]) -> di
         )
     )
     found: dict[int, list[str]] = {}
-    for (conflict,) in rows.tuples():
+    for (conflict,) in rows:
         for claim_id in (conflict.claim_id, conflict.other_id):
             found.setdefault(claim_id, []).append(conflict.reason)
     return found
@@ -593,7 +589,7 @@ async def claim_article_ids(session: AsyncSession) -> dict[int, list[int]]:
         await session.execute(
             select(ClaimSource.claim_id, ClaimSource.article_id).order_by(ClaimSource.article_id)
         )
-    ).tuples():
+    ):
         found.setdefault(claim_id, []).append(article_id)
     return found
 
@@ -650,7 +646,7 @@ async def all_quotes(session: AsyncSession) -> list[tuple[str, QuoteWithSources]
             .join(Speaker, Speaker.id == Quote.speaker_id)
             .order_by(Quote.id)
         )
-    ).tuples()
+    )
     pairs = list(rows)
     sources = await _quote_sources(session, [q.id for _, q in pairs])
     return [
@@ -669,7 +665,7 @@ async def _quote_sources(
         .order_by(Article.published, Article.id)
     )
     found: dict[int, list[SourceRow]] = {}
-    for quote_id, article in rows.tuples():
+    for quote_id, article in rows:
         found.setdefault(quote_id, []).append(_source_row(article))
     return found
 
@@ -707,7 +703,7 @@ async def timeline_page(
             .where(EventSource.event_id.in_([e.id for e in events]))
             .order_by(EventSource.article_id)
         )
-    ).tuples():
+    ):
         article_ids.setdefault(event_id, []).append(article_id)
     return [
         EventWithSources(
@@ -725,16 +721,62 @@ async def source_rows(session: AsyncSession) -> list[tuple[SourceRow, str | None
     return [(_source_row(a), a.title, a.status) for a in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    source: SourceRow
+    title: str | None
+    snippet: str
+
+
 async def search_articles(
     session: AsyncSession, words: Sequence[str], limit: int = 10
-) -> list[tuple[SourceRow, str | None, str]]:
-    """Articles containing every word, those using them most first."""
-    statement = select(Article)
-    for word in words:
-        statement = statement.where(func.lower(Article.body).contains(word.lower()))
-    rows = list(await session.scalars(statement.limit(200)))
-    rows.sort(key=lambda a: -sum(a.body.lower().count(w.lower()) for w in words))
-    return [(_source_row(a), a.title, a.body) for a in rows[:limit]]
+) -> list[SearchRow]:
+    """Articles containing every word, best ranked first: FTS5 on SQLite, tsvector on PostgreSQL."""
+    if not words:
+        return []
+    if _dialect(session) == "postgresql":
+        return await _search_postgres(session, words, limit)
+    match = " ".join('"' + w.replace('"', "") + '"' for w in words)
+    rows = await session.execute(
+        text(
+            "SELECT rowid, snippet(article_search, 1, '', '', '…', 24) FROM article_search "
+            "WHERE article_search MATCH :match ORDER BY bm25(article_search) LIMIT :limit"
+        ),
+        {"match": match, "limit": limit},
+    )
+    return await _search_rows(session, list(rows))
+
+
+async def _search_postgres(
+    session: AsyncSession, words: Sequence[str], limit: int
+) -> list[SearchRow]:
+    rows = await session.execute(
+        text(
+            "SELECT id, ts_headline('english', body, q, 'MaxWords=30, MinWords=15, "
+            'StartSel="", StopSel=""\') FROM articles, plainto_tsquery(\'english\', :q) q '
+            "WHERE to_tsvector('english', coalesce(title, '') || ' ' || body) @@ q "
+            "ORDER BY ts_rank(to_tsvector('english', coalesce(title, '') || ' ' || body), q) DESC "
+            "LIMIT :limit"
+        ),
+        {"q": " ".join(words), "limit": limit},
+    )
+    return await _search_rows(session, list(rows))
+
+
+async def _search_rows(session: AsyncSession, found: list[tuple[int, str]]) -> list[SearchRow]:
+    articles = {
+        a.id: a
+        for a in await session.scalars(select(Article).where(Article.id.in_([i for i, _ in found])))
+    }
+    return [
+        SearchRow(_source_row(articles[i]), articles[i].title, snippet.replace("\n", " "))
+        for i, snippet in found
+        if i in articles
+    ]
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 def _source_row(article: Article) -> SourceRow:

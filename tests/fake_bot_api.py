@@ -1,4 +1,4 @@
-"""A fake Telegram Bot API at the HTTP boundary: answers like Telegram, and is as strict about HTML."""
+"""A fake Telegram Bot API at the HTTP boundary: answers like Telegram, as strict about HTML."""
 
 from __future__ import annotations
 

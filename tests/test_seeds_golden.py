@@ -1,4 +1,4 @@
-"""Golden tests: what a careful reader finds in the five seed articles, through the whole pipeline."""
+"""Golden tests: what a careful reader finds in the five seed articles, through the pipeline."""
 
 from __future__ import annotations
 

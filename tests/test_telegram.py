@@ -29,11 +29,15 @@ def message(text: str | None, chat: dict[str, Any] = PRIVATE, **extra: Any) -> d
     if text is not None:
         body["text"] = text
         if text.startswith("/"):
-            body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            body["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
     return {"update_id": next(_ids), "message": body}
 
 
-def button_press(data: str, message_id: int = 1000, chat: dict[str, Any] = PRIVATE) -> dict[str, Any]:
+def button_press(
+    data: str, message_id: int = 1000, chat: dict[str, Any] = PRIVATE
+) -> dict[str, Any]:
     original = {"message_id": message_id, "date": int(time.time()), "chat": chat, "text": "old",
                 "from": {"id": 1, "is_bot": True, "first_name": "Story"}}  # fmt: skip
     return {"update_id": next(_ids), "callback_query": {
@@ -55,7 +59,9 @@ class Harness:
 
 @pytest.fixture
 async def core(settings: Settings) -> AsyncIterator[Services]:
-    async with open_services(settings.model_copy(update={"telegram_bot_token": "123:TEST"})) as services:
+    async with open_services(
+        settings.model_copy(update={"telegram_bot_token": "123:TEST"})
+    ) as services:
         await ingest_all(services, str(SEEDS))
         yield services
 
@@ -139,12 +145,29 @@ async def test_unknown_command_and_free_text_get_one_helpful_line(bot: Harness) 
 @pytest.mark.parametrize(
     "update",
     [
-        message(None, sticker={"file_id": "x", "file_unique_id": "y", "width": 1, "height": 1,
-                               "is_animated": False, "is_video": False, "type": "regular"}),
+        message(
+            None,
+            sticker={
+                "file_id": "x",
+                "file_unique_id": "y",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            },
+        ),
         message(None, photo=[{"file_id": "p", "file_unique_id": "q", "width": 1, "height": 1}]),
         {"update_id": 999_001, "edited_message": message("/summary")["message"]},
-        {"update_id": 999_002, "channel_post": {"message_id": 5, "date": 0, "text": "/summary",
-                                                 "chat": {"id": -1001, "type": "channel"}}},
+        {
+            "update_id": 999_002,
+            "channel_post": {
+                "message_id": 5,
+                "date": 0,
+                "text": "/summary",
+                "chat": {"id": -1001, "type": "channel"},
+            },
+        },
         button_press("qs:999999:1"),
         button_press("zz:garbage"),
         message("/quotes " + "<b>&amp;" * 500),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -173,8 +172,7 @@ class Briefing:
         async with self._sessions() as session:
             rows = await queries.search_articles(session, terms, limit=limit)
         hits = tuple(
-            SearchHit(_article_view(s, title, "original"), _snippet(body, terms))
-            for s, title, body in rows
+            SearchHit(_article_view(r.source, r.title, "original"), r.snippet) for r in rows
         )
         return SearchResults(text, hits)
 
@@ -217,11 +215,3 @@ def _date_label(event: queries.EventWithSources) -> str:
         date = FuzzyDate(date.year, season=event.season, precision=Precision.SEASON,
                          approximate=event.approximate)  # fmt: skip
     return date.label()
-
-
-def _snippet(body: str, terms: Sequence[str], width: int = 220) -> str:
-    lowered = body.lower()
-    positions = [p for p in (lowered.find(t) for t in terms) if p >= 0]
-    start = max(0, min(positions, default=0) - width // 3)
-    snippet = body[start : start + width].replace("\n", " ")
-    return ("…" if start else "") + snippet.strip() + ("…" if start + width < len(body) else "")

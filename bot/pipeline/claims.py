@@ -23,7 +23,8 @@ _NUMBER_WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "twenty": 20, "hundred": 100,
 }  # fmt: skip
 _CONDITIONAL = re.compile(
-    r"\b(?:if|should|unless|in the event (?:of|that)|in case(?: of)?|provided that)\b\s+([^,.;]{3,80})",
+    r"\b(?:if|should|unless|in the event (?:of|that)|in case(?: of)?|provided that)\b"
+    r"\s+([^,.;]{3,80})",
     re.IGNORECASE,
 )
 _TEMPORAL = re.compile(
@@ -57,7 +58,7 @@ class ClaimCandidate:
 
 
 def claim_candidates(paragraphs: Sequence[str]) -> list[ClaimCandidate]:
-    """Sentences that state facts: long enough, not questions, not mostly somebody's direct quote."""
+    """Sentences that state facts: long enough, not questions, not mostly a direct quote."""
     found: list[ClaimCandidate] = []
     seen: set[str] = set()
     for sentence in sentences(paragraphs):

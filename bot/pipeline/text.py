@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof gen col lt sgt capt maj sen rep gov pres st jr sr inc ltd corp co vs etc "
-    "jan feb mar apr jun jul aug sep sept oct nov dec no approx dept est fig u.s u.k u.n e.g i.e".split()
+    (
+        "mr mrs ms dr prof gen col lt sgt capt maj sen rep gov pres st jr sr inc ltd corp co vs "
+        "etc jan feb mar apr jun jul aug sep sept oct nov dec no approx dept est fig u.s u.k u.n "
+        "e.g i.e"
+    ).split()
 )
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s+|$)")
 _WORD = re.compile(r"[^\W_]+(?:[’'\-][^\W_]+)*", re.UNICODE)
@@ -72,7 +75,7 @@ def split_sentences(paragraph: str) -> list[tuple[int, int]]:
     return spans
 
 
-def sentences(paragraphs: list[str] | tuple[str, ...]) -> Iterator[Sentence]:
+def sentences(paragraphs: Sequence[str]) -> Iterator[Sentence]:
     for index, paragraph in enumerate(paragraphs):
         for start, end in split_sentences(paragraph):
             yield Sentence(paragraph[start:end], index, start, end)
@@ -89,7 +92,7 @@ def content_words(text: str) -> list[str]:
 
 def fold(text: str) -> str:
     """A comparison key: lower case, no accents, no quote marks or punctuation, single spaces."""
-    text = unicodedata.normalize("NFKD", text)
+    text = unicodedata.normalize("NFKD", text).replace("’", "'").replace("‘", "'")
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return " ".join(_WORD.findall(text))
 
@@ -104,7 +107,7 @@ def _is_abbreviation(paragraph: str, dot: int) -> bool:
     if token in _ABBREVIATIONS:
         return True
     # Initials such as "J." or "U.S" in "U.S."
-    return len(token) == 1 and token.isalpha() or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token))
+    return (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token))
 
 
 def _trimmed(paragraph: str, start: int, end: int) -> tuple[int, int]:

@@ -7,7 +7,9 @@ STORY = [
 
 
 def test_hash_ignores_spacing_punctuation_and_quote_marks() -> None:
-    respaced = ["The minister said  on Monday, that the new bridge would open to traffic in the spring"]
+    respaced = [
+        "The minister said  on Monday, that the new bridge would open to traffic in the spring"
+    ]
     assert content_hash(respaced + STORY[1:]) == content_hash(STORY)
     assert content_hash(STORY[:1]) != content_hash(STORY)
 
