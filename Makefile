@@ -19,6 +19,14 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.ingest
 
+# Score the pipeline against a labelled development set (not part of the test run).
+DEVSET ?= ../shared/devset
+devset: $(STAMP)
+	rm -f data/devset.db
+	DATABASE_URL=sqlite+aiosqlite:///data/devset.db $(BIN)/storybot ingest seeds $(DEVSET)/articles $(DEVSET)/offtopic || true
+	DATABASE_URL=sqlite+aiosqlite:///data/devset.db $(BIN)/storybot export > data/devset-export.json
+	$(BIN)/python $(DEVSET)/score.py data/devset-export.json
+
 install: $(STAMP)
 
 $(STAMP): pyproject.toml

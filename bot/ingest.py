@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -36,10 +37,10 @@ from bot.pipeline.events import (
 )
 from bot.pipeline.fingerprint import (
     COPY_CONTAINMENT,
-    REWRITE_SENTENCES,
+    REWRITE_SCORE,
     containment,
     content_hash,
-    retold_share,
+    rewrite_score,
     shingles,
 )
 from bot.pipeline.quotes import ExtractedQuote, extract_quotes
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 Status = Literal["added", "duplicate", "skipped", "error"]
 BORROW_DATE_EVIDENCE = 3  # shared quotes count 3, shared claims 1: how much makes "the same event"
 UNDATED_SORT_KEY = 99_999_999
+CLAIM_LOOKUP_TERMS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,7 @@ class ArticleLoader:
                 item, "skipped", title, reason=f"off-topic (relevance {score:.2f})"
             )
 
-        copy_of, rewrite_of = await self._find_copy(document, list(terms))
+        copy_of, rewrite_of = await self._find_copy(document, terms)
         if copy_of is not None:
             return IngestOutcome(item, "duplicate", title, duplicate_of=copy_of.id)
 
@@ -211,23 +213,25 @@ class ArticleLoader:
     # Copies and rewrites
 
     async def _find_copy(
-        self, document: Document, terms: list[str]
+        self, document: Document, terms: Counter[str]
     ) -> tuple[queries.ArticleRow | None, queries.ArticleRow | None]:
         """An article this one copies (syndication) or retells (a rewrite), if any."""
         candidates = await queries.articles_sharing_terms(
-            self.session, terms, minimum=max(3, len(terms) // 3)
+            self.session, list(terms), minimum=max(3, len(terms) // 3)
         )
         if not candidates:
             return None, None
         mine = shingles(" ".join(document.paragraphs))
+        story = await queries.story_profile(self.session, terms)
         best_rewrite: tuple[float, queries.ArticleRow] | None = None
         for candidate in candidates:
             old_paragraphs = candidate.body.split("\n")
             if containment(mine, shingles(candidate.body)) >= COPY_CONTAINMENT:
                 return candidate, None
-            share = retold_share(document.paragraphs, old_paragraphs)
-            if share >= REWRITE_SENTENCES and (best_rewrite is None or share > best_rewrite[0]):
-                best_rewrite = (share, candidate)
+            vocabulary = (terms, article_terms(old_paragraphs))
+            score = rewrite_score(document.paragraphs, old_paragraphs, vocabulary, story)
+            if score >= REWRITE_SCORE and (best_rewrite is None or score > best_rewrite[0]):
+                best_rewrite = (score, candidate)
         return None, best_rewrite[1] if best_rewrite else None
 
     async def _set_own_group(self, article_id: int) -> None:
@@ -294,19 +298,21 @@ class ArticleLoader:
         candidates = claim_rules.claim_candidates(document.paragraphs)
         for candidate in candidates:
             profile_terms |= candidate.terms
-        weights, _ = await queries.story_profile(self.session, profile_terms)
+        weights, size = await queries.story_profile(self.session, profile_terms)
+        rarity = {t: _idf(weights.get(t, 0), size) for t in profile_terms}
         matched: set[int] = set()
         for candidate in candidates:
-            # The rarest words find the candidates; common story words would match everything.
-            lookup = sorted(candidate.terms, key=lambda t: (weights.get(t, 0), t))[:6]
+            lookup = claim_lookup_terms(candidate.terms, weights)
             best: tuple[float, int] | None = None
             conflicts: list[tuple[int, str]] = []
             for known in await queries.claims_sharing_terms(self.session, lookup):
                 if known.id in matched:
                     continue
                 other = claim_rules.describe_claim(known.text)
-                score = claim_rules.similarity(candidate, other)
-                reason = claim_rules.conflict(candidate, other)
+                for term in other.terms - rarity.keys():
+                    rarity[term] = _idf(0, size)  # not among the story's main words: rare
+                score = claim_rules.similarity(candidate, other, rarity)
+                reason = claim_rules.conflict(candidate, other, rarity)
                 if reason:
                     conflicts.append((known.id, reason))
                 elif score >= claim_rules.SAME_CLAIM and (best is None or score > best[0]):
@@ -404,6 +410,14 @@ def source_group_of(document: Document) -> str | None:
     if document.outlet:
         return "outlet:" + fold(document.outlet)[:200]
     return None
+
+
+def claim_lookup_terms(terms: frozenset[str], story_counts: dict[str, int]) -> list[str]:
+    """The words that find earlier statements of a claim: the rarest the story has used before
+    (common story words would match everything), plus two it has not used yet."""
+    known = sorted((t for t in terms if story_counts.get(t)), key=lambda t: (story_counts[t], t))
+    unknown = sorted(t for t in terms if not story_counts.get(t))
+    return known[:CLAIM_LOOKUP_TERMS] + unknown[:2]
 
 
 def _same_quote(new_key: str, known_key: str) -> bool:

@@ -28,6 +28,7 @@ from store.models import (
     SpeakerAlias,
     StoreState,
     StoryTerm,
+    utcnow,
 )
 
 PICTURE_VERSION = "picture_version"
@@ -57,6 +58,10 @@ async def insert_ignore(
     if not rows:
         return 0
     statement = _insert(session, table).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    if len(rows) == 1:
+        # A single-row statement reports its row count on every backend; executemany may not.
+        result = await session.execute(statement.values(**rows[0]))
+        return max(0, int(getattr(result, "rowcount", 0) or 0))
     result = await session.execute(statement, list(rows))
     return max(0, int(getattr(result, "rowcount", 0) or 0))
 
@@ -208,14 +213,21 @@ async def speakers_by_key(session: AsyncSession, key: str) -> list[SpeakerRow]:
 
 async def all_speakers(session: AsyncSession) -> list[SpeakerRow]:
     aliases: dict[int, list[str]] = {}
-    for speaker_id, alias in (
-        await session.execute(select(SpeakerAlias.speaker_id, SpeakerAlias.alias))
+    for speaker_id, alias in await session.execute(
+        select(SpeakerAlias.speaker_id, SpeakerAlias.alias)
     ):
         aliases.setdefault(speaker_id, []).append(alias)
     rows = await session.scalars(select(Speaker).order_by(Speaker.quote_count.desc(), Speaker.name))
     return [
         SpeakerRow(s.id, s.name, s.role, tuple(aliases.get(s.id, ())), s.quote_count) for s in rows
     ]
+
+
+async def get_speaker(session: AsyncSession, speaker_id: int) -> SpeakerRow | None:
+    speaker = await session.get(Speaker, speaker_id)
+    if speaker is None:
+        return None
+    return SpeakerRow(speaker.id, speaker.name, speaker.role, (), speaker.quote_count)
 
 
 async def add_speaker(session: AsyncSession, name: str, key: str, role: str | None) -> int:
@@ -290,7 +302,7 @@ async def update_quote(
 
 
 async def add_quote_source(session: AsyncSession, quote_id: int, article_id: int) -> None:
-    row = {"quote_id": quote_id, "article_id": article_id}
+    row: dict[str, object] = {"quote_id": quote_id, "article_id": article_id}
     if await insert_ignore(session, QuoteSource, [row]):
         await session.execute(
             update(Quote).where(Quote.id == quote_id).values(source_count=Quote.source_count + 1)
@@ -357,6 +369,7 @@ async def add_claim_source(
         .values(
             source_count=Claim.source_count + 1,
             outlet_count=Claim.outlet_count + (1 if new_group else 0),
+            updated_at=utcnow(),
         )
     )
     await _restatus(session, claim_id)
@@ -378,7 +391,11 @@ async def add_claim_conflict(
     await insert_ignore(
         session, ClaimConflict, [{"claim_id": first, "other_id": second, "reason": reason[:300]}]
     )
-    await session.execute(update(Claim).where(Claim.id.in_([first, second])).values(disputed=True))
+    await session.execute(
+        update(Claim)
+        .where(Claim.id.in_([first, second]))
+        .values(disputed=True, updated_at=utcnow())
+    )
     await _restatus(session, first)
     await _restatus(session, second)
 
@@ -465,11 +482,11 @@ async def related_article_counts(session: AsyncSession, article_id: int) -> dict
     """Other articles that share quotes or claims with this one, with how many they share."""
     counts: dict[int, int] = {}
     for link, key in ((QuoteSource, QuoteSource.quote_id), (ClaimSource, ClaimSource.claim_id)):
-        mine = select(key).where(link.article_id == article_id)  # type: ignore[attr-defined]
+        mine = select(key).where(link.article_id == article_id)
         rows = await session.execute(
-            select(link.article_id, func.count())  # type: ignore[attr-defined]
-            .where(key.in_(mine), link.article_id != article_id)  # type: ignore[attr-defined]
-            .group_by(link.article_id)  # type: ignore[attr-defined]
+            select(link.article_id, func.count())
+            .where(key.in_(mine), link.article_id != article_id)
+            .group_by(link.article_id)
         )
         weight = 3 if link is QuoteSource else 1  # a shared verbatim quote is strong evidence
         for other, n in rows:
@@ -506,6 +523,21 @@ class SourceRow:
     inferred: bool
 
 
+# The columns a source reference needs: never the body, which is most of an article's bytes.
+_SOURCE_COLUMNS = (
+    Article.id,
+    Article.outlet,
+    Article.url,
+    Article.published,
+    Article.published_inferred,
+)
+
+
+def _source_of(row: Sequence[object]) -> SourceRow:
+    article_id, outlet, url, published, inferred = row
+    return SourceRow(article_id, outlet, url, published, bool(inferred))  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimView:
     id: int
@@ -516,49 +548,62 @@ class ClaimView:
     created_at: dt.datetime
 
 
+_RANK = (Claim.outlet_count.desc(), Claim.source_count.desc(), Claim.id)
+
+
+def _claim_view(claim: Claim) -> ClaimView:
+    return ClaimView(
+        claim.id, claim.text, claim.status, claim.outlet_count, claim.source_count, claim.created_at
+    )
+
+
 async def ranked_claims(
     session: AsyncSession, *, status: str | None = None, limit: int = 10, min_outlets: int = 1
 ) -> list[ClaimView]:
-    """Claims with the most independent outlets first."""
+    """Claims with the most independent outlets first (read along ix_claims_*rank)."""
     statement = select(Claim).where(Claim.outlet_count >= min_outlets)
     if status:
         statement = statement.where(Claim.status == status)
-    statement = statement.order_by(
-        Claim.outlet_count.desc(), Claim.source_count.desc(), Claim.id
-    ).limit(limit)
-    return [
-        ClaimView(c.id, c.text, c.status, c.outlet_count, c.source_count, c.created_at)
-        for c in await session.scalars(statement)
-    ]
+    statement = statement.order_by(*_RANK).limit(limit)
+    return [_claim_view(c) for c in await session.scalars(statement)]
+
+
+async def claims_changed_since(
+    session: AsyncSession, since: dt.datetime, limit: int = 5
+) -> list[ClaimView]:
+    """Claims that are new or gained a source or a conflict after `since`, strongest first."""
+    statement = (
+        select(Claim)
+        .where(Claim.updated_at > since, Claim.outlet_count >= 1)
+        .order_by(*_RANK)
+        .limit(limit)
+    )
+    return [_claim_view(c) for c in await session.scalars(statement)]
 
 
 async def claims_created_since(
     session: AsyncSession, since: dt.datetime, limit: int = 5
 ) -> list[ClaimView]:
-    statement = (
-        select(Claim)
-        .where(Claim.created_at > since, Claim.outlet_count >= 1)
-        .order_by(Claim.outlet_count.desc(), Claim.id.desc())
-        .limit(limit)
-    )
-    return [
-        ClaimView(c.id, c.text, c.status, c.outlet_count, c.source_count, c.created_at)
-        for c in await session.scalars(statement)
-    ]
+    return await claims_changed_since(session, since, limit)
+
+
+async def get_claim(session: AsyncSession, claim_id: int) -> ClaimView | None:
+    claim = await session.get(Claim, claim_id)
+    return _claim_view(claim) if claim else None
 
 
 async def claim_sources(
     session: AsyncSession, claim_ids: Sequence[int]
 ) -> dict[int, list[SourceRow]]:
     rows = await session.execute(
-        select(ClaimSource.claim_id, Article)
+        select(ClaimSource.claim_id, *_SOURCE_COLUMNS)
         .join(Article, Article.id == ClaimSource.article_id)
         .where(ClaimSource.claim_id.in_(list(claim_ids)))
         .order_by(Article.published, Article.id)
     )
     found: dict[int, list[SourceRow]] = {}
-    for claim_id, article in rows:
-        found.setdefault(claim_id, []).append(_source_row(article))
+    for claim_id, *article in rows:
+        found.setdefault(claim_id, []).append(_source_of(article))
     return found
 
 
@@ -577,34 +622,31 @@ async def claim_conflicts(session: AsyncSession, claim_ids: Sequence[int]) -> di
 
 
 async def all_claims(session: AsyncSession) -> list[ClaimView]:
-    return [
-        ClaimView(c.id, c.text, c.status, c.outlet_count, c.source_count, c.created_at)
-        for c in await session.scalars(select(Claim).order_by(Claim.id))
-    ]
+    return [_claim_view(c) for c in await session.scalars(select(Claim).order_by(Claim.id))]
 
 
 async def claim_article_ids(session: AsyncSession) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
-    for claim_id, article_id in (
-        await session.execute(
-            select(ClaimSource.claim_id, ClaimSource.article_id).order_by(ClaimSource.article_id)
-        )
+    for claim_id, article_id in await session.execute(
+        select(ClaimSource.claim_id, ClaimSource.article_id).order_by(ClaimSource.article_id)
     ):
         found.setdefault(claim_id, []).append(article_id)
     return found
 
 
 async def store_overview(session: AsyncSession) -> tuple[int, int, dt.date | None]:
-    """Number of articles, of independent outlets, and the newest publication date."""
-    articles, groups, newest = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count(func.distinct(Article.source_group)),
-                func.max(Article.published),
-            )
-        )
-    ).one()
+    """Number of articles, of independent outlets, and the newest publication date.
+
+    Three small queries, each answered from an index, rather than one scan of the articles.
+    """
+    articles = await session.scalar(select(func.count(Article.id))) or 0
+    groups = await session.scalar(select(func.count(func.distinct(Article.source_group)))) or 0
+    newest = await session.scalar(
+        select(Article.published)
+        .where(Article.published.is_not(None))
+        .order_by(Article.published.desc(), Article.id.desc())
+        .limit(1)
+    )
     return articles, groups, newest
 
 
@@ -640,12 +682,8 @@ async def quotes_page(
 
 
 async def all_quotes(session: AsyncSession) -> list[tuple[str, QuoteWithSources]]:
-    rows = (
-        await session.execute(
-            select(Speaker.name, Quote)
-            .join(Speaker, Speaker.id == Quote.speaker_id)
-            .order_by(Quote.id)
-        )
+    rows = await session.execute(
+        select(Speaker.name, Quote).join(Speaker, Speaker.id == Quote.speaker_id).order_by(Quote.id)
     )
     pairs = list(rows)
     sources = await _quote_sources(session, [q.id for _, q in pairs])
@@ -659,14 +697,14 @@ async def _quote_sources(
     session: AsyncSession, quote_ids: Sequence[int]
 ) -> dict[int, list[SourceRow]]:
     rows = await session.execute(
-        select(QuoteSource.quote_id, Article)
+        select(QuoteSource.quote_id, *_SOURCE_COLUMNS)
         .join(Article, Article.id == QuoteSource.article_id)
         .where(QuoteSource.quote_id.in_(list(quote_ids)))
         .order_by(Article.published, Article.id)
     )
     found: dict[int, list[SourceRow]] = {}
-    for quote_id, article in rows:
-        found.setdefault(quote_id, []).append(_source_row(article))
+    for quote_id, *article in rows:
+        found.setdefault(quote_id, []).append(_source_of(article))
     return found
 
 
@@ -684,10 +722,16 @@ class EventWithSources:
     article_ids: list[int]
 
 
+async def count_events(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count(Event.id))) or 0
+
+
 async def timeline_page(
     session: AsyncSession, offset: int, limit: int
 ) -> tuple[list[EventWithSources], int]:
-    total = await session.scalar(select(func.count()).select_from(Event)) or 0
+    total = await count_events(session)
+    if limit <= 0:
+        return [], total
     events = list(
         await session.scalars(
             select(Event)
@@ -697,12 +741,10 @@ async def timeline_page(
         )
     )
     article_ids: dict[int, list[int]] = {}
-    for event_id, article_id in (
-        await session.execute(
-            select(EventSource.event_id, EventSource.article_id)
-            .where(EventSource.event_id.in_([e.id for e in events]))
-            .order_by(EventSource.article_id)
-        )
+    for event_id, article_id in await session.execute(
+        select(EventSource.event_id, EventSource.article_id)
+        .where(EventSource.event_id.in_([e.id for e in events]))
+        .order_by(EventSource.article_id)
     ):
         article_ids.setdefault(event_id, []).append(article_id)
     return [
@@ -714,11 +756,17 @@ async def timeline_page(
     ], total  # fmt: skip
 
 
-async def source_rows(session: AsyncSession) -> list[tuple[SourceRow, str | None, str]]:
-    rows = await session.scalars(
-        select(Article).order_by(Article.published.desc(), Article.id.desc())
+async def source_rows(
+    session: AsyncSession, offset: int = 0, limit: int | None = None
+) -> list[tuple[SourceRow, str | None, str]]:
+    """Articles, newest first, with their title and status."""
+    statement = (
+        select(*_SOURCE_COLUMNS, Article.title, Article.status)
+        .order_by(Article.published.desc(), Article.id.desc())
+        .offset(offset)
+        .limit(limit)
     )
-    return [(_source_row(a), a.title, a.status) for a in rows]
+    return [(_source_of(row[:5]), row[5], row[6]) for row in await session.execute(statement)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -764,12 +812,12 @@ async def _search_postgres(
 
 
 async def _search_rows(session: AsyncSession, found: list[tuple[int, str]]) -> list[SearchRow]:
-    articles = {
-        a.id: a
-        for a in await session.scalars(select(Article).where(Article.id.in_([i for i, _ in found])))
-    }
+    rows = await session.execute(
+        select(*_SOURCE_COLUMNS, Article.title).where(Article.id.in_([i for i, _ in found]))
+    )
+    articles = {row[0]: (_source_of(row[:5]), row[5]) for row in rows}
     return [
-        SearchRow(_source_row(articles[i]), articles[i].title, snippet.replace("\n", " "))
+        SearchRow(articles[i][0], articles[i][1], snippet.replace("\n", " "))
         for i, snippet in found
         if i in articles
     ]
@@ -777,12 +825,6 @@ async def _search_rows(session: AsyncSession, found: list[tuple[int, str]]) -> l
 
 def _dialect(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
-
-
-def _source_row(article: Article) -> SourceRow:
-    return SourceRow(
-        article.id, article.outlet, article.url, article.published, article.published_inferred
-    )
 
 
 # Chats
@@ -798,6 +840,7 @@ class ChatRow:
     date_style: str
     pages: str
     active: bool
+    seen_version: int | None = None
 
 
 async def get_chat(session: AsyncSession, chat_id: int) -> ChatRow | None:
@@ -809,14 +852,21 @@ async def get_chat(session: AsyncSession, chat_id: int) -> ChatRow | None:
         seen = seen.replace(tzinfo=dt.UTC)
     return ChatRow(
         chat.id, chat.kind, chat.title, seen, chat.digest_mode, chat.date_style, chat.pages,
-        chat.active,
+        chat.active, chat.seen_version,
     )  # fmt: skip
 
 
 async def ensure_chat(session: AsyncSession, chat_id: int, kind: str, title: str | None) -> None:
-    await insert_ignore(
-        session, Chat, [{"id": chat_id, "kind": kind, "title": title, "pages": "{}"}]
+    """Record a chat the first time it talks to the bot; a chat that comes back is active again."""
+    inserted = await insert_ignore(
+        session,
+        Chat,
+        [{"id": chat_id, "kind": kind, "title": (title or None) and title[:200], "pages": "{}"}],
     )
+    if not inserted:
+        await session.execute(
+            update(Chat).where(Chat.id == chat_id, Chat.active.is_(False)).values(active=True)
+        )
 
 
 async def update_chat(session: AsyncSession, chat_id: int, **values: object) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from bot.pipeline.dates import without_blank_dates
 from bot.pipeline.text import Sentence, fold, sentences, stems, words
 
 SAME_CLAIM = 0.5  # similarity at or above which two sentences state the same thing
@@ -68,7 +69,7 @@ def claim_candidates(paragraphs: Sequence[str]) -> list[ClaimCandidate]:
         if key in seen:
             continue
         seen.add(key)
-        found.append(describe_claim(sentence.text))
+        found.append(describe_claim(without_blank_dates(sentence.text)))
     return found
 
 
@@ -115,20 +116,33 @@ def condition_of(text: str) -> tuple[str, str] | None:
     return None
 
 
-def similarity(a: ClaimCandidate, b: ClaimCandidate) -> float:
-    """0..1: how far two statements say the same thing (shared vocabulary, word order)."""
+def similarity(
+    a: ClaimCandidate, b: ClaimCandidate, rarity: Mapping[str, float] | None = None
+) -> float:
+    """0..1: how far two statements say the same thing (shared vocabulary, word order).
+
+    With `rarity` (a weight per word, higher for words the story seldom uses), sharing the
+    story's stock words counts for little and sharing its rare words for much."""
     if not a.terms or not b.terms:
         return 0.0
-    shared = len(a.terms & b.terms)
-    jaccard = shared / len(a.terms | b.terms)
-    overlap = shared / min(len(a.terms), len(b.terms))
+
+    def weight(terms: Iterable[str]) -> float:
+        return sum(rarity.get(t, 1.0) for t in terms) if rarity else float(len(list(terms)))
+
+    shared_terms = a.terms & b.terms
+    shared = weight(shared_terms)
+    jaccard = shared / weight(a.terms | b.terms)
+    overlap = shared / min(weight(a.terms), weight(b.terms))
     order = fuzz.token_sort_ratio(" ".join(sorted(a.terms)), " ".join(sorted(b.terms))) / 100
-    return 0.4 * jaccard + 0.4 * overlap + 0.2 * order - (0.2 if shared < 3 else 0.0)
+    penalty = 0.2 if len(shared_terms) < 3 else 0.0
+    return 0.4 * jaccard + 0.4 * overlap + 0.2 * order - penalty
 
 
-def conflict(a: ClaimCandidate, b: ClaimCandidate) -> str | None:
+def conflict(
+    a: ClaimCandidate, b: ClaimCandidate, rarity: Mapping[str, float] | None = None
+) -> str | None:
     """Why two statements about the same thing disagree, or None when they do not."""
-    if similarity(a, b) < RELATED_CLAIM:
+    if similarity(a, b, rarity) < RELATED_CLAIM:
         return None
     for qa in a.quantities:
         for qb in b.quantities:

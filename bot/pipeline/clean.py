@@ -13,7 +13,8 @@ from bot.pipeline.text import fold, words
 _CLUTTER = re.compile(
     r"^(?:you may also like|you might also like|also read|read more|read next|related(?: articles"
     r"| stories| posts| news| coverage)?|more from .{1,40}|leave a (?:comment|reply)|post a comment"
-    r"|no comments?|\d+ comments?|comments?|share(?: this)?(?: article| story| post)?(?: on .{1,30})?"
+    r"|no comments?|\d+ comments?|comments?"
+    r"|share(?: this)?(?: article| story| post)?(?: on .{1,30})?"
     r"|advertisement|sponsored|tags?|topics?|follow us.*|sign up .*|subscribe .*|newsletter.*"
     r"|.*akismet.*|.*comment data is processed.*|.*all rights reserved.*|©.*|click here.*"
     r"|main news of the day|latest news|top stories|trending(?: now)?|most read|editor'?s picks"
@@ -145,7 +146,7 @@ def _is_furniture(line: str) -> bool:
     count = len(words(stripped))
     if count <= 25 and _CLUTTER.match(stripped):
         return True
-    if _CREDIT.search(stripped) or _CAPTION_START.match(stripped) and count <= 60:
+    if _CREDIT.search(stripped) or (_CAPTION_START.match(stripped) and count <= 60):
         return True
     if count <= 15 and (_SHORT_CREDIT.search(stripped) or _AGENCY_TAIL.search(stripped)):
         return True
@@ -154,7 +155,7 @@ def _is_furniture(line: str) -> bool:
 
 
 def _read_byline(rest: str) -> tuple[str | None, str | None, list[str]]:
-    """"Jane Doe | Jan 28, 2026" or "Jane Doe, Reuters": the author, an outlet, date parts."""
+    """ "Jane Doe | Jan 28, 2026" or "Jane Doe, Reuters": the author, an outlet, date parts."""
     parts = [p.strip() for p in re.split(r"\s*[|•·]\s*|\s+[-–—]\s+|,\s+(?=[A-Z])", rest) if p]
     author = parts[0] if parts else None
     outlet: str | None = None
@@ -202,7 +203,8 @@ def _clean_body(paragraphs: Sequence[str], *, title: str | None, author: str | N
         if not key or key in seen:
             continue
         seen.add(key)
-        if title_key and (key == title_key or len(title_key) > 30 and key.startswith(title_key)):
+        glued = len(title_key) > 30 and key.startswith(title_key)
+        if title_key and (key == title_key or glued):
             continue  # the headline again, often glued to a photo caption
         if author_key and (key == author_key or _is_biography(paragraph, author_key)):
             continue

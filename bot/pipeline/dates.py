@@ -77,7 +77,7 @@ class FuzzyDate:
 
 
 def parse_published(value: str) -> dt.date | None:
-    """A publication date from a header value or a dateline ("2026-02-03", "Feb 3, 2026 05:56 PM IST")."""
+    """A publication date from a header value or a dateline ("Feb 3, 2026 05:56 PM IST")."""
     value = value.strip()
     if not value or not any(c.isdigit() for c in value):
         return None
@@ -127,6 +127,11 @@ _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
 _RANGE_END = r"(?:\s*[–—-]\s*[0-3]?\d)?"
 
+_SEASON = r"(?P<season>spring|summer|autumn|fall|winter)"
+_WHICH = r"(?P<which>last|this|next|past)"
+_COUNT = r"(?P<count>\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|an)"
+_HEDGE = r"(?P<hedge>nearly|almost|about|around|some|roughly|more than|over)"
+
 # Ordered: the first pattern to match a span wins, so longer forms come first.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE))
@@ -137,20 +142,22 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("month_year", rf"\b{_MONTH},?\s+(?:of\s+)?{_YEAR}\b"),
         ("month_day", rf"\b{_MONTH}\s+{_DAY}{_RANGE_END}\b(?!\s*(?:,\s*)?\d)"),
         ("day_month", rf"\b{_DAY}{_RANGE_END}\s+(?:of\s+)?{_MONTH}\b"),
-        ("relative_day", r"\b(?:a|one|two|three|the)\s+days?\s+(?P<direction>after|before|later|earlier)\b"),
-        ("ago", r"\b(?P<hedge>nearly|almost|about|around|some|roughly|more than|over)?\s*"
-                r"(?P<count>\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|an)\s+"
-                r"(?P<unit>years?|months?|weeks?|days?)\s+ago\b"),
-        ("season", r"\b(?P<which>last|this|next|past)\s+(?P<season>spring|summer|autumn|fall|winter)\b"),
-        ("season_year", r"\b(?P<season>spring|summer|autumn|fall|winter)\s+(?:of\s+)?(?P<year>(?:19|20)\d\d)\b"),
-        ("period", r"\b(?P<which>last|this|next|past|earlier this|later this)\s+(?P<unit>week|month|year)\b"),
-        ("weekday", rf"\b(?:(?P<which>last|this|next|on|since|from|by)\s+)?(?:(?:late|early)\s+)?{_WEEKDAY}"
-                    r"(?:\s+(?P<part>night|morning|evening|afternoon))?\b"),
+        ("relative_day",
+         r"\b(?:a|one|two|three|the)\s+days?\s+(?P<direction>after|before|later|earlier)\b"),
+        ("ago", rf"\b{_HEDGE}?\s*{_COUNT}\s+(?P<unit>years?|months?|weeks?|days?)\s+ago\b"),
+        ("season", rf"\b{_WHICH}\s+{_SEASON}\b"),
+        ("season_year", rf"\b{_SEASON}\s+(?:of\s+)?{_YEAR}\b"),
+        ("period",
+         r"\b(?P<which>last|this|next|past|earlier this|later this)\s+(?P<unit>week|month|year)\b"),
+        ("weekday",
+         rf"\b(?:(?P<which>last|this|next|on|since|from|by)\s+)?(?:(?:late|early)\s+)?{_WEEKDAY}"
+         r"(?:\s+(?P<part>night|morning|evening|afternoon))?\b"),
         ("yesterday", r"\b(?:yesterday|last\s+night|overnight)\b"),
         ("today", r"\b(?:today|tonight|this\s+(?:morning|evening|afternoon))\b"),
         ("tomorrow", r"\btomorrow\b"),
         ("decade", r"\b(?:the\s+)?(?P<year>(?:19|20)\d0)s\b"),
-        ("month", rf"\b(?:in|since|until|by|last|early|late|mid-|this|next)\s+{_MONTH}(?=[\s,.;]|$)"),
+        ("month",
+         rf"\b(?:in|since|until|by|last|early|late|mid-|this|next)\s+{_MONTH}(?=[\s,.;]|$)"),
         ("year", r"(?<![\d$€£.,/-])\b(?P<year>(?:19|20)\d\d)\b(?![\d,.]\d|%|-\d)"),
         ("blank", r"\b(?:on|since|from|until|by|in)\s+(?=,|\.(?:\s|$))"),
     )
@@ -190,7 +197,7 @@ def find_date_mentions(sentence: str, anchor: dt.date | None) -> list[DateMentio
 
 
 def _without_echoes(mentions: list[DateMention], sentence: str) -> list[DateMention]:
-    """"Tuesday, Feb. 3, 2026" is one date written twice: keep the fuller form."""
+    """ "Tuesday, Feb. 3, 2026" is one date written twice: keep the fuller form."""
     kept: list[DateMention] = []
     for mention in mentions:
         previous = kept[-1] if kept else None
@@ -246,9 +253,9 @@ def _relative(
     if kind == "relative_day":
         after = groups["direction"] in ("after", "later")
         # "came a day after X": X happened the day before the news the article reports.
-        day = anchor - dt.timedelta(days=1) if after else anchor + dt.timedelta(days=1)
+        other = anchor - dt.timedelta(days=1) if after else anchor + dt.timedelta(days=1)
         return DateMention(
-            start, end, FuzzyDate.of_day(day, approximate=True), applies_to_following=True
+            start, end, FuzzyDate.of_day(other, approximate=True), applies_to_following=True
         )
     if kind == "ago":
         return DateMention(start, end, _ago(groups, anchor))
@@ -320,9 +327,7 @@ def _period(which: str, unit: str, anchor: dt.date) -> FuzzyDate:
     return FuzzyDate(day.year, day.month, precision=Precision.MONTH)
 
 
-def _weekday(
-    groups: dict[str, str | None], start: int, end: int, anchor: dt.date
-) -> DateMention:
+def _weekday(groups: dict[str, str | None], start: int, end: int, anchor: dt.date) -> DateMention:
     weekday = WEEKDAYS[(groups["weekday"] or "").lower()]
     which = (groups["which"] or "").lower()
     if which == "next":
@@ -333,3 +338,17 @@ def _weekday(
     if which == "last" and back == 0:
         back = 7
     return DateMention(start, end, FuzzyDate.of_day(anchor - dt.timedelta(days=back)))
+
+
+_BLANK_AT_START = re.compile(r"^(?:on|since|from|until|by|in)\s+,\s*", re.IGNORECASE)
+_BLANK_BEFORE_THAT = re.compile(r"\s+(?:on|since|from|until|by|in)\s+,\s*(?=that\b)", re.I)
+_BLANK_INSIDE = re.compile(r"\s+(?:on|since|from|until|by|in)\s+(?=[,.])", re.IGNORECASE)
+
+
+def without_blank_dates(text: str) -> str:
+    """Close the gap a missing date leaves: "announced on , that" reads "announced that"."""
+    tidied = _BLANK_AT_START.sub("", text)
+    if tidied != text and tidied:
+        tidied = tidied[0].upper() + tidied[1:]
+    tidied = _BLANK_BEFORE_THAT.sub(" ", tidied)
+    return _BLANK_INSIDE.sub("", tidied)

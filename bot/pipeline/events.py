@@ -7,7 +7,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.pipeline.dates import DateMention, FuzzyDate, Precision, find_date_mentions
+from bot.pipeline.dates import (
+    DateMention,
+    FuzzyDate,
+    Precision,
+    find_date_mentions,
+    without_blank_dates,
+)
 from bot.pipeline.text import sentences, stems
 
 MAX_EVENT_TEXT = 280
@@ -33,7 +39,9 @@ def extract_events(paragraphs: Sequence[str], anchor: dt.date | None) -> list[Ev
             continue  # somebody's words, not the writer's account of what happened
         mentions = [m for m in find_date_mentions(sentence.text, anchor) if m.date or m.blank]
         for mention in mentions:
-            text = _event_text(sentence.text, mention, several=len(mentions) > 1)
+            text = without_blank_dates(
+                _event_text(sentence.text, mention, several=len(mentions) > 1)
+            )
             terms = frozenset(stems(text))
             if len(terms) < 2:
                 continue
@@ -76,9 +84,25 @@ def more_precise(a: FuzzyDate | None, b: FuzzyDate | None) -> FuzzyDate | None:
 def _event_text(sentence: str, mention: DateMention, *, several: bool) -> str:
     if mention.applies_to_following:
         return _clause_from(sentence, mention.end)
+    named = _named_by_date(sentence, mention)
+    if named:
+        return named
     if several:
         return _clause_around(sentence, mention.start, mention.end)
     return _shorten(sentence, mention.start)
+
+
+def _named_by_date(sentence: str, mention: DateMention) -> str | None:
+    """ "after the 2014 annexation of Crimea": the date names an event; that phrase is the event."""
+    before = sentence[: mention.start]
+    after = sentence[mention.end :]
+    if not re.search(r"\bthe\s+$", before, re.IGNORECASE) or not re.match(r"\s+[a-z]", after):
+        return None
+    end = _CLAUSE_END.search(after)
+    phrase = after[: end.start()] if end else after
+    phrase = re.split(r"\s(?:and|which|that|who)\s|[.;]", phrase, maxsplit=1)[0]
+    text = (sentence[mention.start : mention.end] + phrase).strip()
+    return text if len(text.split()) >= 3 else None
 
 
 def _clause_from(sentence: str, start: int) -> str:
@@ -93,6 +117,10 @@ def _clause_around(sentence: str, start: int, end: int) -> str:
     right_match = _CLAUSE_END.search(sentence, end)
     right = right_match.start() if right_match else len(sentence)
     clause = sentence[left:right].strip(" ,.;")
+    if re.match(r"(?:which|who|that|when)\b", clause) and left:
+        # "the war, which Russia launched ...": the clause needs the noun it hangs on.
+        earlier = [m.end() for m in _CLAUSE_END.finditer(sentence, 0, max(0, left - 2))]
+        clause = sentence[max(earlier, default=0) : right].strip(" ,.;")
     return clause if len(clause.split()) >= 5 else _shorten(sentence, start)
 
 
@@ -115,10 +143,22 @@ def _merge_within(events: list[EventCandidate]) -> list[EventCandidate]:
             (
                 k
                 for k in kept
-                if k.date == event.date and event_similarity(k.terms, event.terms, {}) >= 0.6
+                if _same_date(k.date, event.date)
+                and event_similarity(k.terms, event.terms, {}) >= 0.6
             ),
             None,
         )
         if twin is None:
             kept.append(event)
+        elif twin.date and event.date and twin.date.approximate and not event.date.approximate:
+            kept[kept.index(twin)] = EventCandidate(
+                twin.text, event.date, twin.evidence, twin.terms
+            )
     return kept
+
+
+def _same_date(a: FuzzyDate | None, b: FuzzyDate | None) -> bool:
+    """Equal dates, whether or not one of them is hedged with "about"."""
+    if a is None or b is None:
+        return a is b
+    return (a.iso(), a.precision, a.season) == (b.iso(), b.precision, b.season)

@@ -120,9 +120,13 @@ def _trimmed(paragraph: str, start: int, end: int) -> tuple[int, int]:
 
 def stem(word: str) -> str:
     """A light suffix stripper so that "drones"/"drone" and "deployed"/"deploy" compare equal."""
+    word = word.replace("’", "'")
+    if word.endswith(("'s", "s'")):
+        word = word[:-2] if word.endswith("'s") else word[:-1]
+    word = word.rstrip("'")
     if len(word) <= 4:
         return word
-    if word.endswith("ies"):
+    if word.endswith(("ies", "ied")):
         word = word[:-3] + "y"
     elif word.endswith(("sses", "ches", "shes", "xes", "zes")):
         word = word[:-2]
