@@ -26,7 +26,7 @@ from bot.fetch import (
 )
 from bot.pipeline import claims as claim_rules
 from bot.pipeline.dates import FuzzyDate
-from bot.pipeline.documents import Document, parse_document
+from bot.pipeline.documents import Document, UnreadableDocument, parse_document
 from bot.pipeline.events import (
     SAME_EVENT,
     EventCandidate,
@@ -55,6 +55,7 @@ Status = Literal["added", "duplicate", "skipped", "error"]
 BORROW_DATE_EVIDENCE = 3  # shared quotes count 3, shared claims 1: how much makes "the same event"
 UNDATED_SORT_KEY = 99_999_999
 CLAIM_LOOKUP_TERMS = 8
+MIN_ARTICLE_CHARS = 200  # less text than this is a teaser or an error page, not an article
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,8 @@ class Ingestor:
             document = parse_document(
                 raw.data, source_name=raw.name, url=raw.url, content_type=raw.content_type
             )
+        except UnreadableDocument as exc:
+            return IngestOutcome(item, "error", reason=str(exc))
         except Exception as exc:  # a parser bug must not stop a batch
             log.exception("could not parse %s", item)
             return IngestOutcome(item, "error", reason=f"unreadable article ({type(exc).__name__})")
@@ -123,7 +126,7 @@ class Ingestor:
         self, document: Document, *, item: str, force: bool = False
     ) -> IngestOutcome:
         title = document.title
-        if sum(len(p) for p in document.paragraphs) < 200 or len(document.paragraphs) < 2:
+        if sum(len(p) for p in document.paragraphs) < MIN_ARTICLE_CHARS:
             return IngestOutcome(item, "skipped", title, reason="no article text found")
         if not document.english and not force:
             return IngestOutcome(item, "skipped", title, reason="not in English")

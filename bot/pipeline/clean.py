@@ -203,7 +203,7 @@ def _clean_body(paragraphs: Sequence[str], *, title: str | None, author: str | N
         if not key or key in seen:
             continue
         seen.add(key)
-        glued = len(title_key) > 30 and key.startswith(title_key)
+        glued = len(title_key.split()) >= 4 and key.startswith(title_key)
         if title_key and (key == title_key or glued):
             continue  # the headline again, often glued to a photo caption
         if author_key and (key == author_key or _is_biography(paragraph, author_key)):

@@ -164,6 +164,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )  # fmt: skip
 
 
+_DAY_KINDS = frozenset({"iso", "month_day_year", "day_month_year", "month_day", "day_month"})
+
+
 @dataclass(frozen=True, slots=True)
 class DateMention:
     """A date expression found in a sentence, with the date it stands for."""
@@ -189,10 +192,11 @@ def find_date_mentions(sentence: str, anchor: dt.date | None) -> list[DateMentio
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
             mention = _resolve(kind, match, anchor)
-            if mention is None:
+            if mention is None and kind not in _DAY_KINDS:
                 continue
-            taken.append((start, end))
-            found.append(mention)
+            taken.append((start, end))  # an impossible day ("February 31") is no date at all
+            if mention is not None:
+                found.append(mention)
     return _without_echoes(sorted(found, key=lambda m: m.start), sentence)
 
 

@@ -141,10 +141,11 @@ def _from_html(html: str, url: str | None) -> tuple[dict[str, str], str]:
         include_tables=False,
         include_images=False,
         favor_precision=True,
-        as_dict=True,
     )
-    if not extracted or not isinstance(extracted, dict):
+    if extracted is None:
         return {}, ""
+    if not isinstance(extracted, dict):
+        extracted = extracted.as_dict()
     meta = {
         "title": extracted.get("title") or "",
         "url": extracted.get("url") or url or "",

@@ -1,0 +1,75 @@
+"""Ingestion as a whole: transactions, fetching over HTTP, limits and odd input."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.app import Services
+from bot.fetch import FetchError, fetch_url
+from store import queries
+from tests.conftest import SEEDS, ingest_all
+
+ARTICLE = (
+    "<html><body><article><h1>Envoys meet again</h1>"
+    + "<p>Envoys of both governments met again in the capital on Monday to discuss the ceasefire "
+    "and the exchange of prisoners, officials from both sides said after the talks ended.</p>" * 4
+    + "</article></body></html>"
+)
+
+
+async def test_a_failure_mid_article_leaves_no_half_article(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(queries, "add_event_source", broken)
+    lines = await ingest_all(services, str(next(SEEDS.glob("002_*.txt"))))
+    assert lines[0].startswith("error: could not store")
+    async with services.sessions() as session:
+        assert await queries.count_articles(session) == 0
+        assert await queries.all_quotes(session) == []
+        assert await queries.all_claims(session) == []
+
+
+def transport(routes: dict[str, httpx.Response]) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/slow":
+            raise httpx.ReadTimeout("slow", request=request)
+        return routes.get(request.url.path, httpx.Response(404))
+
+    return httpx.MockTransport(handle)
+
+
+async def test_fetch_limits_and_errors() -> None:
+    big = httpx.Response(200, content=b"x" * 2_000, headers={"content-type": "text/html"})
+    page = httpx.Response(200, text=ARTICLE, headers={"content-type": "text/html"})
+    async with httpx.AsyncClient(transport=transport({"/big": big, "/a": page})) as client:
+        raw = await fetch_url(client, "https://news.example/a", 10_000)
+        assert raw.url == "https://news.example/a" and b"Envoys" in raw.data
+        with pytest.raises(FetchError, match="over the 1,000"):
+            await fetch_url(client, "https://news.example/big", 1_000)
+        with pytest.raises(FetchError, match="HTTP 404"):
+            await fetch_url(client, "https://news.example/gone", 1_000)
+        with pytest.raises(FetchError, match="timed out"):
+            await fetch_url(client, "https://news.example/slow", 1_000)
+
+
+async def test_a_directory_skips_other_files_and_reports_each_article(
+    services: Services, tmp_path: object
+) -> None:
+    lines = await ingest_all(services, str(SEEDS), str(SEEDS / "nothing-here.txt"))
+    assert sum(line.startswith("added") for line in lines) == 5
+    assert lines[-1].startswith("error: no such file")
+
+
+async def test_a_copy_under_another_name_is_a_duplicate(services: Services, tmp_path: object) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    original = next(SEEDS.glob("002_*.txt")).read_text(encoding="utf-8")
+    (folder / "copy.txt").write_text(original.replace("\n", "\n\n") + "\nShare this article\n")
+    await ingest_all(services, str(SEEDS))
+    lines = await ingest_all(services, str(folder / "copy.txt"))
+    assert lines[0].startswith("duplicate of")
