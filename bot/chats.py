@@ -14,12 +14,28 @@ from store import queries
 
 DIGEST_MODES = ("instant", "daily", "off")
 DATE_STYLES = ("day-month", "iso")
+MAX_PAGES_KEPT = 50  # page positions remembered per chat; the oldest are forgotten first
 
 
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
-    digest_mode: str
-    date_style: str
+    digest_mode: str = DIGEST_MODES[0]
+    date_style: str = DATE_STYLES[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatState:
+    """What the store knows about a chat, read once per update."""
+
+    chat_id: int
+    settings: ChatSettings = ChatSettings()
+    pages: tuple[tuple[str, int], ...] = ()
+    summary_seen_at: dt.datetime | None = None
+    seen_version: int | None = None
+    picture_version: int = 0
+
+    def page(self, view: str) -> int:
+        return dict(self.pages).get(view, 1)
 
 
 class ChatService:
@@ -27,25 +43,49 @@ class ChatService:
         self._sessions = sessions
         self._briefing = briefing
 
-    async def touch(self, chat_id: int, kind: str, title: str | None = None) -> None:
-        async with self._sessions.begin() as session:
-            await queries.ensure_chat(session, chat_id, kind, title)
+    async def touch(self, chat_id: int, kind: str, title: str | None = None) -> ChatState:
+        """The chat's state; the first contact (or a return after leaving) records the chat.
 
-    async def summary(self, chat_id: int) -> Summary:
-        """The summary, with what changed since this chat's previous summary on top."""
+        Most updates come from chats the store already knows, so this is one read, no write.
+        """
+        async with self._sessions() as session:
+            chat, version = await queries.chat_with_version(session, chat_id)
+        if chat is None or not chat.active:
+            async with self._sessions.begin() as session:
+                await queries.ensure_chat(session, chat_id, kind, title)
+                chat, version = await queries.chat_with_version(session, chat_id)
+        return _state_of(chat_id, chat, version)
+
+    async def left(self, chat_id: int) -> None:
+        """The bot was removed from the chat or blocked: keep its state, stop writing to it."""
         async with self._sessions.begin() as session:
-            chat = await queries.get_chat(session, chat_id)
-            since = chat.summary_seen_at if chat else None
-            result = await self._briefing.summary(since=since)
-            await queries.update_chat(session, chat_id, summary_seen_at=dt.datetime.now(dt.UTC))
+            await queries.update_chat(session, chat_id, active=False)
+
+    async def summary(self, chat_id: int, state: ChatState | None = None) -> Summary:
+        """The summary, with what changed since this chat's previous summary on top.
+
+        `state` is the chat's state if the caller has just read it.
+        """
+        if state is None:
+            async with self._sessions() as session:
+                chat, version = await queries.chat_with_version(session, chat_id)
+            state = _state_of(chat_id, chat, version)
+        changed = state.seen_version != state.picture_version
+        since = state.summary_seen_at if changed else None
+        result = await self._briefing.summary(since=since)
+        if changed or state.summary_seen_at is None:  # an unchanged picture needs no write
+            async with self._sessions.begin() as session:
+                await queries.update_chat(
+                    session,
+                    chat_id,
+                    summary_seen_at=dt.datetime.now(dt.UTC),
+                    seen_version=state.picture_version,
+                )
         return result
 
     async def settings(self, chat_id: int) -> ChatSettings:
         async with self._sessions() as session:
-            chat = await queries.get_chat(session, chat_id)
-        if chat is None:
-            return ChatSettings(DIGEST_MODES[0], DATE_STYLES[0])
-        return ChatSettings(chat.digest_mode, chat.date_style)
+            return _settings_of(await queries.get_chat(session, chat_id))
 
     async def change_setting(self, chat_id: int, name: str, value: str) -> ChatSettings:
         """Set one preference; unknown names or values leave everything as it was."""
@@ -58,12 +98,42 @@ class ChatService:
     async def remember_page(self, chat_id: int, view: str, page: int) -> None:
         async with self._sessions.begin() as session:
             chat = await queries.get_chat(session, chat_id)
-            pages = json.loads(chat.pages) if chat else {}
+            if chat is None:
+                return
+            pages = _pages_of(chat)
+            pages.pop(view, None)
             pages[view] = page
-            await queries.update_chat(session, chat_id, pages=json.dumps(pages)[:4000])
+            while len(pages) > MAX_PAGES_KEPT:
+                pages.pop(next(iter(pages)))
+            await queries.update_chat(session, chat_id, pages=json.dumps(pages))
 
     async def last_page(self, chat_id: int, view: str) -> int:
         async with self._sessions() as session:
             chat = await queries.get_chat(session, chat_id)
-        page = json.loads(chat.pages).get(view, 1) if chat else 1
-        return page if isinstance(page, int) else 1
+        page = _pages_of(chat).get(view, 1) if chat else 1
+        return page if isinstance(page, int) and page > 0 else 1
+
+
+def _state_of(chat_id: int, chat: queries.ChatRow | None, version: int) -> ChatState:
+    if chat is None:
+        return ChatState(chat_id, picture_version=version)
+    pages = tuple((k, v) for k, v in _pages_of(chat).items() if isinstance(v, int) and v > 0)
+    return ChatState(
+        chat_id, _settings_of(chat), pages, chat.summary_seen_at, chat.seen_version, version
+    )
+
+
+def _settings_of(chat: queries.ChatRow | None) -> ChatSettings:
+    if chat is None:
+        return ChatSettings()
+    digest = chat.digest_mode if chat.digest_mode in DIGEST_MODES else DIGEST_MODES[0]
+    dates = chat.date_style if chat.date_style in DATE_STYLES else DATE_STYLES[0]
+    return ChatSettings(digest, dates)
+
+
+def _pages_of(chat: queries.ChatRow) -> dict[str, object]:
+    try:
+        pages = json.loads(chat.pages or "{}")
+    except ValueError:
+        return {}
+    return pages if isinstance(pages, dict) else {}

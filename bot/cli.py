@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot import commands
+from bot import commands, source_commands
 from bot.app import Services, open_services
 from bot.config import Settings, load_settings
 from bot.export import export_store
@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", help="an interactive console session with the bot's commands")
     sub.add_parser("export", help="the whole fact store as JSON on stdout")
     sub.add_parser("run", help="seed an empty store, then start the Telegram bot or the console")
+
+    source_commands.add_parser(sub)
 
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
@@ -68,6 +70,8 @@ async def _dispatch(
         print("database is at the latest schema")
         return 0
     async with open_services(settings) as services:
+        if args.command == "sources":
+            return await source_commands.run(services, args)
         if args.command == "ingest":
             return await ingest(services, args.items, force=args.force)
         if args.command == "ask":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot import render
 from bot.briefing.service import Briefing
+from bot.briefing.views import QuotesPage, SpeakerChoice, SpeakerList
+from bot.chats import DATE_STYLES
 from bot.render import Reply
 
 MAX_ARGUMENT = 200
@@ -15,33 +17,35 @@ async def answer(briefing: Briefing, line: str) -> Reply:
     if not line:
         return render.help_text()
     if not line.startswith("/"):
-        return Reply("Commands start with a slash, e.g. /summary. Try /help.")
+        return render.not_a_command()
     command, _, argument = line.partition(" ")
     command = command.split("@", 1)[0].lower()
     argument = argument.strip()[:MAX_ARGUMENT]
-    if command in ("/help", "/start"):
+    if command == "/start":
+        return render.welcome(await briefing.overview())
+    if command == "/help":
         return render.help_text()
     if command == "/summary":
         return render.summary(await briefing.summary())
     if command == "/quotes":
         return render_quotes(await briefing.quotes(argument))
     if command == "/timeline":
-        page = int(argument) if argument.isdigit() else 1
+        page = int(argument) if argument.isdigit() and len(argument) < 7 else 1
         return render.timeline(await briefing.timeline(page=page))
     if command == "/sources":
-        return render.sources(await briefing.sources())
+        page = int(argument) if argument.isdigit() and len(argument) < 7 else 1
+        return render.sources(await briefing.sources(page=page))
     if command == "/search":
         return render.search(await briefing.search(argument))
     return render.unknown_command(command)
 
 
-def render_quotes(result: object) -> Reply:
-    from bot.briefing.views import QuotesPage, SpeakerChoice, SpeakerList
-
+def render_quotes(
+    result: QuotesPage | SpeakerChoice | SpeakerList, dates: str = DATE_STYLES[0]
+) -> Reply:
+    """The reply to /quotes: one speaker's quotes, a "did you mean", or the list of speakers."""
     if isinstance(result, QuotesPage):
-        return render.quotes(result)
+        return render.quotes(result, dates)
     if isinstance(result, SpeakerChoice):
         return render.speaker_choice(result)
-    if isinstance(result, SpeakerList):
-        return render.speakers(result)
-    raise TypeError(type(result))
+    return render.speakers(result)

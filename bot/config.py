@@ -36,6 +36,15 @@ class Settings(BaseSettings):
         description="Minimum overlap with the story's vocabulary to count as on-topic.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    digest_check_seconds: int = Field(
+        default=60, description="How often the picture is compared with what subscribers last got."
+    )
+    digest_every_minutes: int = Field(
+        default=15, description="Instant digests: at most one per this many minutes per chat."
+    )
+    source_poll_seconds: int = Field(
+        default=900, description="Default interval between two fetches of a feed or page."
+    )
 
     @field_validator("admin_ids", mode="before")
     @classmethod

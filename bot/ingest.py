@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +26,7 @@ from bot.fetch import (
     read_file,
 )
 from bot.pipeline import claims as claim_rules
+from bot.pipeline.claims import ClaimCandidate
 from bot.pipeline.dates import FuzzyDate
 from bot.pipeline.documents import Document, UnreadableDocument, parse_document
 from bot.pipeline.events import (
@@ -55,6 +57,7 @@ Status = Literal["added", "duplicate", "skipped", "error"]
 BORROW_DATE_EVIDENCE = 3  # shared quotes count 3, shared claims 1: how much makes "the same event"
 UNDATED_SORT_KEY = 99_999_999
 CLAIM_LOOKUP_TERMS = 8
+COPY_LOOKUP_TERMS = 16
 MIN_ARTICLE_CHARS = 200  # less text than this is a teaser or an error page, not an article
 
 
@@ -146,6 +149,23 @@ class ArticleLoader:
     def __init__(self, session: AsyncSession, settings: Settings) -> None:
         self.session = session
         self.settings = settings
+        self._story_counts: dict[str, int] = {}
+        self._story_size: int | None = None
+
+    async def story_profile(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        """The story's document counts of `terms` and its size, read once per article."""
+        missing = set(terms) - self._story_counts.keys()
+        if missing or self._story_size is None:
+            counts, size = await queries.story_profile(self.session, missing)
+            self._story_counts.update({t: counts.get(t, 0) for t in missing})
+            self._story_size = size
+        return self._story_counts, self._story_size
+
+    async def _add_to_story(self, terms: Iterable[str]) -> None:
+        terms = set(terms)
+        await queries.add_to_story_profile(self.session, terms)
+        for term in terms & self._story_counts.keys():
+            self._story_counts[term] += 1
 
     async def load(self, document: Document, item: str, force: bool) -> IngestOutcome:
         title = document.title
@@ -154,7 +174,7 @@ class ArticleLoader:
             return IngestOutcome(item, "duplicate", title, duplicate_of=existing)
 
         terms = article_terms(document.paragraphs)
-        profile, story_size = await queries.story_profile(self.session, terms)
+        profile, story_size = await self.story_profile(terms)
         score = relevance(terms, profile, story_size)
         off_topic = score < self.settings.relevance_threshold
         if off_topic and not force:
@@ -189,7 +209,8 @@ class ArticleLoader:
             group = f"#{article_id}"
         await queries.add_article_terms(self.session, article_id, terms)
         if not off_topic:
-            await queries.add_to_story_profile(self.session, terms)
+            await self._add_to_story(terms)
+        self._story_size = None  # the new article counts now
 
         await self._load_quotes(article_id, document)
         await self._load_claims(article_id, document, group)
@@ -219,13 +240,19 @@ class ArticleLoader:
         self, document: Document, terms: Counter[str]
     ) -> tuple[queries.ArticleRow | None, queries.ArticleRow | None]:
         """An article this one copies (syndication) or retells (a rewrite), if any."""
+        story = await self.story_profile(terms)
+        # A copy or a rewrite shares the article's rarer words; the story's stock words would
+        # match every article and cost a read of each.
+        counts = story[0]
+        rarest = sorted(terms, key=lambda t: (not counts.get(t), counts.get(t, 0), t))[
+            :COPY_LOOKUP_TERMS
+        ]
         candidates = await queries.articles_sharing_terms(
-            self.session, list(terms), minimum=max(3, len(terms) // 3)
+            self.session, rarest, minimum=max(3, len(rarest) // 3)
         )
         if not candidates:
             return None, None
         mine = shingles(" ".join(document.paragraphs))
-        story = await queries.story_profile(self.session, terms)
         best_rewrite: tuple[float, queries.ArticleRow] | None = None
         for candidate in candidates:
             old_paragraphs = candidate.body.split("\n")
@@ -248,13 +275,37 @@ class ArticleLoader:
             return
         people = {p.name: p for p in find_people(document.paragraphs)}
         speaker_ids: dict[str, int] = {}
+        told: list[int] = []  # quotes already stored that this article repeats
+        new: dict[tuple[int, str], dict[str, object]] = {}
         for quote in quotes:
             assert quote.speaker is not None
             if quote.speaker not in speaker_ids:
                 speaker_ids[quote.speaker] = await self._speaker_id(
                     quote.speaker, quote.speaker_role, people.get(quote.speaker)
                 )
-            await self._add_quote(speaker_ids[quote.speaker], quote, article_id, document.published)
+            speaker_id = speaker_ids[quote.speaker]
+            key = fold(quote.text)[:300]
+            known = await self._known_quote(speaker_id, key, quote)
+            if known is not None:
+                told.append(known)
+            elif (speaker_id, key) not in new:
+                new[speaker_id, key] = {
+                    "speaker_id": speaker_id, "text": quote.text, "key": key,
+                    "partial": quote.partial, "first_published": document.published,
+                }  # fmt: skip
+        told += await queries.add_quotes(self.session, list(new.values()))
+        await queries.add_quote_sources(self.session, article_id, told)
+
+    async def _known_quote(self, speaker_id: int, key: str, quote: ExtractedQuote) -> int | None:
+        """The stored quote these words repeat (the fuller wording is kept), if any."""
+        for known in await queries.quotes_like(self.session, speaker_id, key):
+            if _same_quote(key, known.key):
+                if len(key) > len(known.key):
+                    await queries.update_quote(
+                        self.session, known.id, text=quote.text, key=key, partial=quote.partial
+                    )
+                return known.id
+        return None
 
     async def _speaker_id(self, name: str, role: str | None, person: Person | None) -> int:
         aliases = {fold(name)} | {fold(a) for a in (person.aliases if person else ())}
@@ -276,64 +327,60 @@ class ArticleLoader:
         await queries.add_speaker_aliases(self.session, speaker_id, aliases)
         return speaker_id
 
-    async def _add_quote(
-        self, speaker_id: int, quote: ExtractedQuote, article_id: int, published: dt.date | None
-    ) -> None:
-        key = fold(quote.text)
-        for known in await queries.quotes_of_speaker(self.session, speaker_id):
-            if not _same_quote(key, known.key):
-                continue
-            if len(key) > len(known.key):
-                await queries.update_quote(
-                    self.session, known.id, text=quote.text, key=key[:300], partial=quote.partial
-                )
-            await queries.add_quote_source(self.session, known.id, article_id)
-            return
-        quote_id = await queries.add_quote(
-            self.session, speaker_id, quote.text, key[:300], quote.partial, published
-        )
-        await queries.add_quote_source(self.session, quote_id, article_id)
-
-    # Claims
-
     async def _load_claims(self, article_id: int, document: Document, group: str) -> None:
-        profile_terms: set[str] = set()
+        """Match each statement to a claim already stored, or add it as a new claim; all in a
+        handful of statements whatever the number of sentences."""
         candidates = claim_rules.claim_candidates(document.paragraphs)
-        for candidate in candidates:
-            profile_terms |= candidate.terms
-        weights, size = await queries.story_profile(self.session, profile_terms)
-        rarity = {t: _idf(weights.get(t, 0), size) for t in profile_terms}
-        matched: set[int] = set()
-        for candidate in candidates:
-            lookup = claim_lookup_terms(candidate.terms, weights)
+        if not candidates:
+            return
+        story_counts, size = await self.story_profile({t for c in candidates for t in c.terms})
+        lookups = [claim_lookup_terms(c.terms, story_counts) for c in candidates]
+        by_term = await queries.claim_ids_by_term(self.session, {t for lk in lookups for t in lk})
+        nearby = [_sharing(lookup, by_term, NEARBY_CLAIMS) for lookup in lookups]
+        known = await queries.claim_texts(self.session, {i for ids in nearby for i in ids})
+        rarity: dict[str, float] = {}
+
+        def rare(terms: Iterable[str]) -> None:
+            for term in terms:
+                if term not in rarity:
+                    rarity[term] = _idf(story_counts.get(term, 0), size)
+
+        matched: dict[int, str] = {}  # claim id -> this article's sentence
+        new: list[tuple[ClaimCandidate, list[tuple[int, str]]]] = []
+        conflicts: list[tuple[int, int, str]] = []
+        for candidate, ids in zip(candidates, nearby, strict=True):
+            rare(candidate.terms)
             best: tuple[float, int] | None = None
-            conflicts: list[tuple[int, str]] = []
-            for known in await queries.claims_sharing_terms(self.session, lookup):
-                if known.id in matched:
+            disagreements: list[tuple[int, str]] = []
+            for claim_id in ids:
+                if claim_id in matched:
                     continue
-                other = claim_rules.describe_claim(known.text)
-                for term in other.terms - rarity.keys():
-                    rarity[term] = _idf(0, size)  # not among the story's main words: rare
+                other = described_claim(known[claim_id])
+                rare(other.terms)
                 score = claim_rules.similarity(candidate, other, rarity)
-                reason = claim_rules.conflict(candidate, other, rarity)
+                reason = claim_rules.conflict(candidate, other, rarity, score=score)
                 if reason:
-                    conflicts.append((known.id, reason))
+                    disagreements.append((claim_id, reason))
                 elif score >= claim_rules.SAME_CLAIM and (best is None or score > best[0]):
-                    best = (score, known.id)
-            if best is not None:
-                claim_id = best[1]
-            else:
-                numbers = ";".join(f"{q.value:g} {q.unit}" for q in candidate.quantities)
-                claim_id = await queries.add_claim(
-                    self.session, candidate.text, numbers[:500], candidate.terms
-                )
-            matched.add(claim_id)
-            await queries.add_claim_source(
-                self.session, claim_id, article_id, candidate.text, group
-            )
-            for other_id, reason in conflicts:
-                if other_id != claim_id:
-                    await queries.add_claim_conflict(self.session, claim_id, other_id, reason)
+                    best = (score, claim_id)
+            if best is None:
+                new.append((candidate, disagreements))
+                continue
+            matched[best[1]] = candidate.text
+            conflicts += [(best[1], other_id, why) for other_id, why in disagreements]
+        new_ids = await queries.add_claims(
+            self.session,
+            [
+                queries.NewClaim(c.text, ";".join(f"{q.value:g} {q.unit}" for q in c.quantities),
+                                 c.terms)
+                for c, _ in new
+            ],
+        )  # fmt: skip
+        for claim_id, (candidate, disagreements) in zip(new_ids, new, strict=True):
+            matched[claim_id] = candidate.text
+            conflicts += [(claim_id, other_id, why) for other_id, why in disagreements]
+        await queries.add_claim_sources(self.session, article_id, group, matched)
+        await queries.add_claim_conflicts(self.session, conflicts)
 
     # Dates and events
 
@@ -355,6 +402,8 @@ class ArticleLoader:
 
     async def _date_undated_neighbours(self, article_id: int, published: dt.date) -> None:
         """Undated articles telling the same event as this dated one get its date, inferred."""
+        if not await queries.has_undated_articles(self.session):
+            return
         related = await queries.related_article_counts(self.session, article_id)
         ids = [i for i, evidence in related.items() if evidence >= BORROW_DATE_EVIDENCE]
         for other in await queries.undated_articles(self.session, ids):
@@ -365,47 +414,63 @@ class ArticleLoader:
     async def _load_events(
         self, article_id: int, paragraphs: Sequence[str], anchor: dt.date | None, inferred: bool
     ) -> None:
+        """Each dated (or blank-dated) event joins the stored event it retells, or is added."""
         candidates = extract_events(paragraphs, anchor)
-        all_terms: set[str] = set()
+        if not candidates:
+            return
+        counts, size = await self.story_profile({t for c in candidates for t in c.terms})
+        weights: dict[str, float] = {}
         for candidate in candidates:
-            all_terms |= candidate.terms
-        counts, size = await queries.story_profile(self.session, all_terms)
-        weights = {t: _idf(counts.get(t, 0), size) for t in all_terms}
-        for candidate in candidates:
-            await self._add_event(article_id, candidate, weights, inferred)
+            weights.update({t: _idf(counts.get(t, 0), size) for t in candidate.terms})
+        lookups = [
+            sorted(c.terms, key=lambda t: (-weights.get(t, 1.0), t))[:EVENT_LOOKUP_TERMS]
+            for c in candidates
+        ]
+        by_term = await queries.event_ids_by_term(self.session, {t for lk in lookups for t in lk})
+        nearby = [_sharing(lookup, by_term, NEARBY_EVENTS) for lookup in lookups]
+        known = await queries.events_by_id(self.session, {i for ids in nearby for i in ids})
+        told: dict[int, tuple[str, str | None]] = {}
+        new: list[EventCandidate] = []
+        for candidate, ids in zip(candidates, nearby, strict=True):
+            match = self._same_event(candidate, [known[i] for i in ids], weights)
+            if match is None:
+                new.append(candidate)
+                continue
+            event, known_date = match
+            merged = more_precise(known_date, candidate.date)
+            if merged is not known_date and merged is not None:
+                await queries.update_event(
+                    self.session, event.id, **_date_columns(merged), inferred=inferred
+                )
+            told.setdefault(event.id, (candidate.evidence, _iso(candidate.date)))
+        rows = [
+            (c.terms, {"text": c.text, **_date_columns(c.date),
+                       "inferred": inferred and c.date is not None})
+            for c in new
+        ]  # fmt: skip
+        for event_id, candidate in zip(
+            await queries.add_events(self.session, rows), new, strict=True
+        ):
+            told.setdefault(event_id, (candidate.evidence, _iso(candidate.date)))
+        await queries.add_event_sources(self.session, article_id, told)
 
-    async def _add_event(
-        self, article_id: int, event: EventCandidate, weights: dict[str, float], inferred: bool
-    ) -> None:
-        lookup = sorted(event.terms, key=lambda t: (-weights.get(t, 1.0), t))[:6]
+    @staticmethod
+    def _same_event(
+        event: EventCandidate, stored: Sequence[queries.EventRow], weights: dict[str, float]
+    ) -> tuple[queries.EventRow, FuzzyDate | None] | None:
         best: tuple[float, queries.EventRow, FuzzyDate | None] | None = None
-        for known in await queries.events_sharing_terms(self.session, lookup):
+        for known in stored:
             known_date = _stored_date(known)
             if not dates_compatible(known_date, event.date):
                 continue
-            known_terms = frozenset(claim_rules.describe_claim(known.text).terms)
-            score = event_similarity(event.terms, known_terms, weights)
+            score = event_similarity(event.terms, described_claim(known.text).terms, weights)
             if score >= SAME_EVENT and (best is None or score > best[0]):
                 best = (score, known, known_date)
-        date_iso = event.date.iso() if event.date else None
-        if best is None:
-            event_id = await queries.add_event(
-                self.session,
-                event.terms,
-                text=event.text,
-                **_date_columns(event.date),
-                inferred=inferred and event.date is not None,
-                source_count=0,
-            )
-        else:
-            _, known, known_date = best
-            event_id = known.id
-            merged = more_precise(known_date, event.date)
-            if merged is not known_date and merged is not None:
-                await queries.update_event(
-                    self.session, event_id, **_date_columns(merged), inferred=inferred
-                )
-        await queries.add_event_source(self.session, event_id, article_id, event.evidence, date_iso)
+        return (best[1], best[2]) if best else None
+
+
+def _iso(date: FuzzyDate | None) -> str | None:
+    return date.iso() if date else None
 
 
 def source_group_of(document: Document) -> str | None:
@@ -413,6 +478,28 @@ def source_group_of(document: Document) -> str | None:
     if document.outlet:
         return "outlet:" + fold(document.outlet)[:200]
     return None
+
+
+NEARBY_CLAIMS = 12  # stored claims compared with each new statement
+
+
+NEARBY_EVENTS = 25  # stored events compared with each new one
+EVENT_LOOKUP_TERMS = 6
+
+
+def _sharing(lookup: list[str], by_term: dict[str, list[int]], limit: int) -> list[int]:
+    """Stored facts with at least two of the lookup words, those with most in common first."""
+    shared: Counter[int] = Counter()
+    for term in lookup:
+        shared.update(by_term.get(term, ()))
+    needed = min(2, len(lookup))
+    return [i for i, n in shared.most_common(limit) if n >= needed]
+
+
+@functools.lru_cache(maxsize=20_000)
+def described_claim(text: str) -> ClaimCandidate:
+    """A stored claim's words, figures and conditions; claims never change their text."""
+    return claim_rules.describe_claim(text)
 
 
 def claim_lookup_terms(terms: frozenset[str], story_counts: dict[str, int]) -> list[str]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from bot.briefing.views import (
+    EventView,
     KeyPoint,
+    Overview,
     QuotesPage,
     SearchResults,
     SourceList,
+    SourceRef,
     SpeakerChoice,
     SpeakerList,
     Summary,
@@ -60,22 +65,39 @@ def to_plain(markup: str) -> str:
     return html.unescape(_TAG.sub("", markup))
 
 
+def format_date(
+    day: dt.date | None, style: str = DATE_STYLES[0], *, missing: str = "undated"
+) -> str:
+    """A publication date in the reader's style: "3 Feb 2026" or "2026-02-03"."""
+    if day is None:
+        return missing
+    return day.isoformat() if style == "iso" else f"{day.day} {day:%b %Y}"
+
+
+def source_label(ref: SourceRef, style: str = DATE_STYLES[0]) -> str:
+    label = f"{ref.outlet}, {format_date(ref.published, style)}"
+    return label + (" (date inferred)" if ref.published and ref.inferred else "")
+
+
 def help_text() -> Reply:
     lines = ["<b>What you can ask</b>", ""]
     lines += [f"/{name} – {esc(about)}" for name, about in COMMANDS]
     return Reply("\n".join(lines))
 
 
-def welcome(result: Summary) -> Reply:
-    newest = result.newest.strftime("%-d %b %Y") if result.newest else "no dated article yet"
-    top = result.points[0].text if result.points else None
-    lines = [
-        "<b>Hello! I brief you on one developing news story.</b>",
-        f"I have read {result.articles} articles from {result.outlets} independent sources"
-        f" (newest: {newest}).",
-    ]
-    if top:
-        lines += ["", f"The most corroborated point: {esc(top)}"]
+def welcome(result: Overview, dates: str = DATE_STYLES[0]) -> Reply:
+    lines = ["<b>Hello! I brief you on one developing news story.</b>"]
+    if result.headline:
+        lines += ["", f"In short: {esc(_shorten(result.headline, 300))}"]
+    if result.articles:
+        newest = format_date(result.newest, dates, missing="no dated article yet")
+        lines += [
+            "",
+            f"I have read {_count(result.articles, 'article')} from "
+            f"{_count(result.outlets, 'independent outlet')}; the newest is from {newest}.",
+        ]
+    else:
+        lines += ["", "I have not read any article yet, so there is nothing to brief on."]
     lines += ["", "Tap a button, or send /help for every command."]
     buttons = ((Button("Summary", "cmd:summary"), Button("Quotes", "cmd:quotes"),
                 Button("Timeline", "cmd:timeline")),)  # fmt: skip
@@ -89,6 +111,8 @@ def chat_settings(current: ChatSettings) -> Reply:
         "<b>Your settings</b>",
         f"Digests: {esc(digest.get(current.digest_mode, current.digest_mode))}",
         f"Dates written as: {esc(dates.get(current.date_style, current.date_style))}",
+        "",
+        "Tap to change.",
     ]
     buttons = (
         tuple(
@@ -110,22 +134,33 @@ def unknown_command(command: str) -> Reply:
     return Reply(f"I don't know {esc(command[:40])}. Try /help for the list of commands.")
 
 
-def summary(result: Summary) -> Reply:
+def not_a_command() -> Reply:
+    return Reply("I answer commands: try /summary for the picture now, or /help for the list.")
+
+
+def stale_button() -> Reply:
+    return Reply("That button is from an older message; send the command again.")
+
+
+def summary(result: Summary, dates: str = DATE_STYLES[0]) -> Reply:
     if not result.articles:
         return Reply("The store is empty: nothing to brief on yet. Ingest some articles first.")
-    newest = result.newest.strftime("%-d %b %Y") if result.newest else "undated"
-    lines = [
-        f"<b>The picture now</b> ({result.articles} articles, {result.outlets} independent sources,"
-        f" newest {newest})",
-    ]
+    newest = format_date(result.newest, dates)
+    lines = []
     if result.changed:
-        lines += ["", "<b>Since you last looked</b>"]
+        lines += ["<b>Since you last looked</b>"]
         lines += [f"• {esc(p.text)} {_marks(p)}" for p in result.changed]
-    lines += ["", "<b>Key points</b>"]
+        lines.append("")
+    lines += [
+        f"<b>The picture now</b> ({_count(result.articles, 'article')}, "
+        f"{_count(result.outlets, 'independent outlet')}, newest {newest})",
+        "",
+        "<b>Key points</b>",
+    ]
     if result.points:
         lines += [f"{i}. {esc(p.text)} {_marks(p)}" for i, p in enumerate(result.points, 1)]
     else:
-        lines.append("No point is backed by two independent sources yet.")
+        lines.append("No point is backed by two independent outlets yet.")
     if result.disputed:
         lines += ["", "<b>Disputed</b>"]
         for point in result.disputed:
@@ -134,23 +169,25 @@ def summary(result: Summary) -> Reply:
     if result.single_source:
         lines += ["", "<b>Single-source</b>"]
         lines += [f"• {esc(p.text)} {_marks(p)}" for p in result.single_source]
-    buttons = tuple(
-        (Button(f"Sources of {i}", f"kp:{p.claim_id}"),) for i, p in enumerate(result.points[:3], 1)
-    )
-    return Reply("\n".join(lines), buttons)
+    if result.points:
+        lines += ["", "Tap a number for the sources of that point."]
+    numbered = [Button(f"Sources {i}", f"kp:{p.claim_id}") for i, p in enumerate(result.points, 1)]
+    return Reply("\n".join(lines), _rows(numbered, 4))
 
 
-def key_point(point: KeyPoint | None) -> Reply:
+def key_point(point: KeyPoint | None, dates: str = DATE_STYLES[0], limit: int = 40) -> Reply:
     if point is None:
         return Reply("That point is no longer in the store.")
     lines = [f"<b>{esc(point.text)}</b> {_marks(point)}", ""]
-    lines += [f"• {esc(s.label())}" for s in point.sources]
+    lines += [f"• {esc(source_label(s, dates))}" for s in point.sources[:limit]]
+    if len(point.sources) > limit:
+        lines.append(f"… and {_count(len(point.sources) - limit, 'more article')}.")
     for reason in point.conflicts:
         lines.append(f"⚠ disputed: {esc(reason)}")
     return Reply("\n".join(lines))
 
 
-def speakers(result: SpeakerList) -> Reply:
+def speakers(result: SpeakerList, limit: int = 20) -> Reply:
     if not result.speakers:
         return Reply("No quotes in the store yet.")
     lines = ["<b>Who is quoted</b>", ""]
@@ -158,31 +195,32 @@ def speakers(result: SpeakerList) -> Reply:
         f"• {esc(s.name)}"
         + (f", {esc(s.role)}" if s.role else "")
         + f" – {_count(s.quotes, 'quote')}"
-        for s in result.speakers
+        for s in result.speakers[:limit]
     ]
-    lines += ["", "Ask /quotes NAME for what one of them said."]
-    buttons = tuple(
-        (Button(f"{s.name} ({s.quotes})"[:60], f"qs:{s.id}:1"),) for s in result.speakers[:6]
-    )
-    return Reply("\n".join(lines), buttons)
+    if len(result.speakers) > limit:
+        lines.append(f"… and {len(result.speakers) - limit} more.")
+    lines += ["", "Tap a name, or ask /quotes NAME."]
+    buttons = [Button(_label(f"{s.name} ({s.quotes})"), f"qs:{s.id}:1") for s in result.speakers]
+    return Reply("\n".join(lines), _rows(buttons[:8], 2))
 
 
 def speaker_choice(result: SpeakerChoice) -> Reply:
     if not result.candidates:
         return Reply(
-            f"Nobody called “{esc(result.query[:80])}” is quoted. Try /quotes to see who is."
+            f"Nobody called “{esc(_shorten(result.query, 80))}” is quoted. "
+            "Try /quotes to see who is."
         )
     names = ", ".join(esc(c.name) for c in result.candidates)
-    buttons = tuple((Button(c.name[:60], f"qs:{c.id}:1"),) for c in result.candidates)
-    return Reply(f"Did you mean: {names}?", buttons)
+    buttons = [Button(_label(c.name), f"qs:{c.id}:1") for c in result.candidates]
+    return Reply(f"Did you mean: {names}?", _rows(buttons, 2))
 
 
-def quotes(result: QuotesPage) -> Reply:
+def quotes(result: QuotesPage, dates: str = DATE_STYLES[0]) -> Reply:
     speaker = result.speaker
     role = f", {esc(speaker.role)}" if speaker.role else ""
     lines = [f"<b>{esc(speaker.name)}</b>{role} – {_count(speaker.quotes, 'quote')}"]
     for quote in result.quotes:
-        sources = "; ".join(esc(s.label()) for s in quote.sources)
+        sources = "; ".join(esc(source_label(s, dates)) for s in quote.sources) or "no source"
         kind = " (partial)" if quote.partial else ""
         lines += ["", f"<blockquote>{esc(quote.text)}</blockquote>", f"— {sources}{kind}"]
     if result.pages > 1:
@@ -190,7 +228,7 @@ def quotes(result: QuotesPage) -> Reply:
     return Reply("\n".join(lines), _pager(f"qs:{speaker.id}", result.page, result.pages))
 
 
-def timeline(result: TimelinePage) -> Reply:
+def timeline(result: TimelinePage, dates: str = DATE_STYLES[0]) -> Reply:
     if not result.total:
         return Reply("No dated events in the store yet.")
     lines = ["<b>Timeline</b>"]
@@ -200,42 +238,58 @@ def timeline(result: TimelinePage) -> Reply:
             marks.append("date inferred")
         if event.disputed:
             marks.append("date disputed")
-        lines += ["", f"<b>{esc(event.date_label)}</b> – {esc(event.text)} ({', '.join(marks)})"]
+        when = esc(_event_date(event, dates))
+        lines += ["", f"<b>{when}</b> – {esc(event.text)} ({', '.join(marks)})"]
     if result.pages > 1:
         lines += ["", f"Page {result.page} of {result.pages}"]
     return Reply("\n".join(lines), _pager("tl", result.page, result.pages))
 
 
-def sources(result: SourceList) -> Reply:
+def sources(result: SourceList, dates: str = DATE_STYLES[0]) -> Reply:
     if not result.articles:
         return Reply("No articles in the store yet.")
-    lines = [f"<b>Sources</b> ({len(result.articles)} articles, {result.outlets} independent)", ""]
+    total = result.total or len(result.articles)
+    lines = [
+        f"<b>Sources</b> ({_count(total, 'article')}, "
+        f"{_count(result.outlets, 'independent outlet')})",
+        "",
+    ]
     for article in result.articles:
-        date = article.published.isoformat() if article.published else "undated"
-        if article.inferred:
+        date = format_date(article.published, dates)
+        if article.published and article.inferred:
             date += " (inferred)"
-        title = esc(article.title or "(untitled)")
-        if article.url:
+        title = esc(_shorten(article.title or "(untitled)", 200))
+        if article.url and article.url.startswith(("http://", "https://")):
             title = f'<a href="{html.escape(article.url, quote=True)}">{title}</a>'
         status = "" if article.status == "original" else f" [{esc(article.status)}]"
         lines.append(f"#{article.id} {esc(article.outlet)}, {date}: {title}{status}")
-    return Reply("\n".join(lines))
+    if result.pages > 1:
+        lines += ["", f"Page {result.page} of {result.pages}"]
+    return Reply("\n".join(lines), _pager("src", result.page, result.pages))
 
 
 def search(result: SearchResults) -> Reply:
     if not result.query.strip():
         return Reply("Tell me what to look for, e.g. /search peace deal")
+    query = esc(_shorten(result.query, 80))
     if not result.hits:
-        return Reply(f"Nothing in the store mentions “{esc(result.query[:80])}”.")
-    lines = [f"<b>Search:</b> {esc(result.query[:80])}", ""]
+        return Reply(f"Nothing in the store mentions “{query}”.")
+    lines = [f"<b>Search:</b> {query}", ""]
     for hit in result.hits:
-        title = esc(hit.article.title or "(untitled)")
+        title = esc(_shorten(hit.article.title or "(untitled)", 200))
         lines += [
             f"#{hit.article.id} <b>{title}</b> ({esc(hit.article.outlet)})",
             esc(hit.snippet),
             "",
         ]
     return Reply("\n".join(lines).rstrip())
+
+
+def _event_date(event: EventView, dates: str) -> str:
+    if dates != "iso" or not event.date or event.precision not in ("day", "month"):
+        return event.date_label
+    prefix = "about " if event.date_label.startswith("about ") else ""
+    return prefix + event.date
 
 
 def _marks(point: KeyPoint) -> str:
@@ -249,6 +303,19 @@ def _marks(point: KeyPoint) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _label(text: str) -> str:
+    """A button's text: one line, short, never empty."""
+    return _shorten(" ".join(text.split()), 60) or "?"
+
+
+def _rows(buttons: list[Button], width: int) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(buttons[i : i + width]) for i in range(0, len(buttons), width))
 
 
 def _pager(prefix: str, page: int, pages: int) -> tuple[tuple[Button, ...], ...]:
@@ -269,94 +336,110 @@ def utf16_length(text: str) -> int:
 def split_message(markup: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
     """Cut a reply into messages of at most `limit` UTF-16 units (counting tags, to be safe).
 
-    Cuts fall between paragraphs where possible, then between lines, then between words; never
-    inside a tag, an entity or a surrogate pair. A tag open at a cut is closed before it and
-    opened again after it, so every part is valid HTML on its own.
+    Cuts fall between paragraphs where possible, then between lines, then between words, and
+    only then inside a word; never inside a tag, an entity or a surrogate pair, nor before a
+    combining mark. A tag open at a cut is closed before it and opened again after it, so every
+    part is valid HTML on its own.
     """
     parts: list[str] = []
-    current = ""
-    for block in _blocks(markup):
-        candidate = f"{current}\n\n{block}" if current else block
-        if utf16_length(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        if utf16_length(block) <= limit:
-            current = block
-        else:
-            pieces = _split_long(block, limit)
-            parts.extend(pieces[:-1])
-            current = pieces[-1]
-    if current or not parts:
-        parts.append(current)
+    rest = _drop_empty_tags(markup.strip())
+    while utf16_length(rest) > limit:
+        cut = _best_cut(rest, limit)
+        if cut is None:  # no cut with text before it (a giant tag, a sea of blank lines)
+            plain = html.unescape(re.sub(r"<[^<>]*>", "", rest))
+            rest = re.sub(r"\s*\n\s*\n\s*", "\n\n", esc(plain)).strip()
+            rest = re.sub(r"[^\S\n]+", " ", rest)
+            cut = _best_cut(rest, limit) if utf16_length(rest) > limit else None
+            if cut is None:
+                break
+        position, stack = cut
+        head = rest[:position].rstrip() + "".join(f"</{_tag_name(t)}>" for t in reversed(stack))
+        parts.append(_drop_empty_tags(head))
+        rest = _drop_empty_tags("".join(stack) + rest[position:].lstrip())
+    if rest.strip() or not parts:
+        parts.append(rest)
     return parts
 
 
-def _blocks(markup: str) -> list[str]:
-    return [b for b in markup.split("\n\n") if b.strip()] or [markup]
+_TOKEN = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|[<&]")
+_EMPTY_TAG = re.compile(r"<([a-zA-Z-]+)(?:\s[^<>]*)?>\s*</\1>")
+# Cut kinds, best first: paragraph at top level, paragraph, line, word, character, anything.
+_KINDS = 6
+_GLUE = {"\u200d", "\ufe0e", "\ufe0f"}  # zero-width joiner and emoji variation selectors
 
 
-_TOKEN = re.compile(r"<[^>]*>|&[#\w]+;|[^<&]+|[<&]")
+def _best_cut(text: str, limit: int) -> tuple[int, tuple[str, ...]] | None:
+    """Where to cut `text` so the head, with its open tags closed, fits in `limit` units."""
+    best: list[tuple[int, int, tuple[str, ...]] | None] = [None] * _KINDS  # units, pos, stack
+    stack: list[str] = []
+    closing = 0  # units needed to close the open tags
+    units = 0
+    content = False  # the head would have something visible
+    position = 0
 
+    def offer(kind: int, at: int) -> None:
+        if content and units + closing <= limit:
+            best[kind] = (units, at, tuple(stack))
 
-def _split_long(block: str, limit: int) -> list[str]:
-    """Split one over-long paragraph at line breaks or spaces, balancing open tags."""
-    parts: list[str] = []
-    open_tags: list[str] = []  # full opening tags, innermost last
-    current = ""
-    reserve = 64  # room for closing tags appended at a cut
-
-    def cut() -> None:
-        nonlocal current
-        closing = "".join(f"</{_tag_name(t)}>" for t in reversed(open_tags))
-        parts.append(current + closing)
-        current = "".join(open_tags)
-
-    for token in _TOKEN.findall(block):
-        if token.startswith("<") and token.endswith(">") and len(token) > 1:
-            if utf16_length(current) + utf16_length(token) > limit - reserve:
-                cut()
-            current += token
+    for token in _TOKEN.findall(text):
+        if units + closing > limit:
+            break
+        if len(token) > 1 and token[0] == "<" and token[-1] == ">":
+            offer(4, position)
             name = _tag_name(token)
             if token.startswith("</"):
-                for i in range(len(open_tags) - 1, -1, -1):
-                    if _tag_name(open_tags[i]) == name:
-                        del open_tags[i]
+                for index in range(len(stack) - 1, -1, -1):
+                    if _tag_name(stack[index]) == name:
+                        del stack[index]
+                        closing -= len(name) + 3
                         break
             elif not token.endswith("/>"):
-                open_tags.append(token)
+                stack.append(token)
+                closing += len(name) + 3
+        elif token[0] == "&" and len(token) > 1:
+            offer(4, position)
+            content = True
+        else:
+            for index, char in enumerate(token):
+                at = position + index
+                previous = text[at - 1] if at else ""
+                if char == "\n" and text[at + 1 : at + 2] == "\n":
+                    offer(0 if not stack else 1, at)
+                elif char == "\n":
+                    offer(2, at)
+                elif char.isspace():
+                    offer(3, at)
+                elif unicodedata.combining(char) or char in _GLUE or previous in _GLUE:
+                    offer(5, at)
+                else:
+                    offer(4, at)
+                units += 2 if ord(char) > 0xFFFF else 1
+                content = content or not char.isspace()
+                if units + closing > limit:
+                    break
+            position += len(token)
             continue
-        pieces = [token] if token.startswith("&") else re.findall(r"\S+\s*|\s+", token)
-        for piece in pieces:
-            while piece:
-                room = limit - reserve - utf16_length(current)
-                if utf16_length(piece) <= room:
-                    current += piece
-                    piece = ""
-                elif utf16_length(current) > utf16_length("".join(open_tags)):
-                    cut()
-                else:  # one word longer than a message: cut it, keeping surrogate pairs whole
-                    head = _take_utf16(piece, max(1, room))
-                    current += head
-                    piece = piece[len(head) :]
-                    cut()
-    if current.strip() and current != "".join(open_tags):
-        parts.append(current + "".join(f"</{_tag_name(t)}>" for t in reversed(open_tags)))
-    return parts or [block]
+        units += utf16_length(token)
+        position += len(token)
+    for kind, found in enumerate(best):
+        # A paragraph, line or word break is worth a shorter part, but not a tiny one.
+        if found is not None and (kind >= 4 or found[0] >= limit // 3):
+            return found[1], found[2]
+    fallback = [found for found in best if found is not None]
+    if fallback:
+        _, at, tags = max(fallback)
+        return at, tags
+    return None
+
+
+def _drop_empty_tags(markup: str) -> str:
+    while True:
+        cleaned = _EMPTY_TAG.sub("", markup)
+        if cleaned == markup:
+            return markup
+        markup = cleaned
 
 
 def _tag_name(tag: str) -> str:
     match = re.match(r"</?\s*([a-zA-Z0-9-]+)", tag)
     return match.group(1).lower() if match else ""
-
-
-def _take_utf16(text: str, units: int) -> str:
-    """The longest prefix of `text` within `units` UTF-16 code units (Python strings hold code
-    points, so a prefix never splits a surrogate pair)."""
-    taken = 0
-    for index, char in enumerate(text):
-        taken += 2 if ord(char) > 0xFFFF else 1
-        if taken > units:
-            return text[:index] or text[:1]
-    return text

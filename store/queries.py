@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, select, text, update
+from sqlalchemy import (
+    Executable,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,7 +93,8 @@ async def article_id_by_url(session: AsyncSession, url: str) -> int | None:
 async def articles_sharing_terms(
     session: AsyncSession, terms: Sequence[str], limit: int = 5, minimum: int = 8
 ) -> list[ArticleRow]:
-    """Stored articles with the most distinctive words in common with `terms`."""
+    """Stored articles with the most distinctive words in common with `terms` (give the rarer
+    words: each word's rows are read, so common ones cost time and tell little)."""
     if not terms:
         return []
     shared = (
@@ -147,6 +161,11 @@ async def set_source_group(session: AsyncSession, article_id: int, group: str) -
     await session.execute(
         update(Article).where(Article.id == article_id).values(source_group=group)
     )
+
+
+async def has_undated_articles(session: AsyncSession) -> bool:
+    found = await session.scalar(select(Article.id).where(Article.published.is_(None)).limit(1))
+    return found is not None
 
 
 async def undated_articles(session: AsyncSession, ids: Iterable[int]) -> list[ArticleRow]:
@@ -273,6 +292,30 @@ async def quotes_of_speaker(session: AsyncSession, speaker_id: int) -> list[Quot
     return [QuoteRow(q.id, q.speaker_id, q.text, q.key, q.partial) for q in rows]
 
 
+async def quotes_like(
+    session: AsyncSession, speaker_id: int, key: str, limit: int = 20
+) -> list[QuoteRow]:
+    """The speaker's quotes that may be the same words as `key`: equal, one inside the other,
+    or sharing the first or last words. The database filters, so the cost stays flat."""
+    head = " ".join(key.split()[:4])
+    tail = " ".join(key.split()[-4:])
+    rows = await session.scalars(
+        select(Quote)
+        .where(
+            Quote.speaker_id == speaker_id,
+            or_(
+                Quote.key == key,
+                Quote.key.contains(key, autoescape=True),
+                literal(key).contains(Quote.key),
+                Quote.key.startswith(head, autoescape=True),
+                Quote.key.endswith(tail, autoescape=True),
+            ),
+        )
+        .limit(limit)
+    )
+    return [QuoteRow(q.id, q.speaker_id, q.text, q.key, q.partial) for q in rows]
+
+
 async def add_quote(
     session: AsyncSession,
     speaker_id: int,
@@ -301,6 +344,54 @@ async def update_quote(
     )
 
 
+async def add_quotes(session: AsyncSession, quotes: Sequence[dict[str, object]]) -> list[int]:
+    """Insert quotes (speaker_id, text, key, partial, first_published) in one statement."""
+    if not quotes:
+        return []
+    result = await session.execute(
+        insert(Quote).returning(Quote.id, sort_by_parameter_order=True),
+        [{"source_count": 0, **values} for values in quotes],
+    )
+    return [row[0] for row in result]
+
+
+async def add_quote_sources(
+    session: AsyncSession, article_id: int, quote_ids: Iterable[int]
+) -> None:
+    """Link one article to quotes, then recount the quotes' sources and speakers' quotes."""
+    ids = sorted(set(quote_ids))
+    if not ids:
+        return
+    await insert_ignore(
+        session, QuoteSource, [{"quote_id": i, "article_id": article_id} for i in ids]
+    )
+    sources = (
+        select(func.count())
+        .where(QuoteSource.quote_id == Quote.id)
+        .correlate(Quote)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Quote)
+        .where(Quote.id.in_(ids))
+        .values(source_count=sources)
+        .execution_options(synchronize_session=False)
+    )
+    speakers = select(Quote.speaker_id).where(Quote.id.in_(ids))
+    quotes = (
+        select(func.count())
+        .where(Quote.speaker_id == Speaker.id)
+        .correlate(Speaker)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Speaker)
+        .where(Speaker.id.in_(speakers))
+        .values(quote_count=quotes)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def add_quote_source(session: AsyncSession, quote_id: int, article_id: int) -> None:
     row: dict[str, object] = {"quote_id": quote_id, "article_id": article_id}
     if await insert_ignore(session, QuoteSource, [row]):
@@ -320,84 +411,152 @@ class ClaimRow:
     outlet_count: int
 
 
-async def claims_sharing_terms(
-    session: AsyncSession, terms: Sequence[str], limit: int = 25
-) -> list[ClaimRow]:
+async def claim_ids_by_term(
+    session: AsyncSession, terms: Iterable[str], per_term: int = 200
+) -> dict[str, list[int]]:
+    """For each word, the most recent claims using it (at most `per_term`: a word in more
+    claims than that is too common to tell claims apart)."""
+    terms = list(set(terms))
     if not terms:
-        return []
-    shared = (
-        select(ClaimTerm.claim_id, func.count().label("n"))
+        return {}
+    ranked = (
+        select(
+            ClaimTerm.term,
+            ClaimTerm.claim_id,
+            func.row_number()
+            .over(partition_by=ClaimTerm.term, order_by=ClaimTerm.claim_id.desc())
+            .label("rank"),
+        )
         .where(ClaimTerm.term.in_(terms))
-        .group_by(ClaimTerm.claim_id)
-        .having(func.count() >= min(2, len(terms)))
-        .order_by(func.count().desc())
-        .limit(limit)
         .subquery()
     )
-    rows = await session.scalars(select(Claim).join(shared, shared.c.claim_id == Claim.id))
-    return [ClaimRow(c.id, c.text, c.status, c.outlet_count) for c in rows]
+    found: dict[str, list[int]] = {}
+    rows = await session.execute(
+        select(ranked.c.term, ranked.c.claim_id).where(ranked.c.rank <= per_term)
+    )
+    for term, claim_id in rows:
+        found.setdefault(term, []).append(claim_id)
+    return found
+
+
+async def claim_texts(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    rows = await session.execute(select(Claim.id, Claim.text).where(Claim.id.in_(ids)))
+    return {claim_id: text for claim_id, text in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class NewClaim:
+    text: str
+    numbers: str
+    terms: frozenset[str]
+
+
+async def add_claims(session: AsyncSession, claims: Sequence[NewClaim]) -> list[int]:
+    """Insert claims in one statement; their ids in the order given."""
+    if not claims:
+        return []
+    now = utcnow()
+    rows = [
+        {"text": c.text, "numbers": c.numbers[:500], "status": "single-source", "outlet_count": 0,
+         "source_count": 0, "disputed": False, "created_at": now}
+        for c in claims
+    ]  # fmt: skip
+    result = await session.execute(
+        insert(Claim).returning(Claim.id, sort_by_parameter_order=True), rows
+    )
+    ids = [row[0] for row in result]
+    terms = [
+        {"term": term[:80], "claim_id": claim_id}
+        for claim_id, claim in zip(ids, claims, strict=True)
+        for term in claim.terms
+    ]
+    await insert_ignore(session, ClaimTerm, terms)
+    return ids
 
 
 async def add_claim(session: AsyncSession, text: str, numbers: str, terms: Iterable[str]) -> int:
-    claim = Claim(
-        text=text, numbers=numbers, status="single-source", outlet_count=0, source_count=0
-    )
-    session.add(claim)
-    await session.flush()
-    await insert_ignore(
-        session, ClaimTerm, [{"term": t[:80], "claim_id": claim.id} for t in set(terms)]
-    )
-    return claim.id
+    (claim_id,) = await add_claims(session, [NewClaim(text, numbers, frozenset(terms))])
+    return claim_id
+
+
+async def add_claim_sources(
+    session: AsyncSession, article_id: int, source_group: str, sentences: dict[int, str]
+) -> None:
+    """Link one article to claims (claim id -> its sentence there) and recount them."""
+    rows = [
+        {"claim_id": claim_id, "article_id": article_id, "sentence": sentence,
+         "source_group": source_group}
+        for claim_id, sentence in sentences.items()
+    ]  # fmt: skip
+    await insert_ignore(session, ClaimSource, rows)
+    await recount_claims(session, list(sentences))
 
 
 async def add_claim_source(
     session: AsyncSession, claim_id: int, article_id: int, sentence: str, source_group: str
 ) -> None:
-    """Link an article to a claim, counting its outlet once however many of its articles agree."""
-    new_group = not await session.scalar(
-        select(ClaimSource.article_id)
-        .where(ClaimSource.claim_id == claim_id, ClaimSource.source_group == source_group)
-        .limit(1)
-    )
-    row = {"claim_id": claim_id, "article_id": article_id, "sentence": sentence,
-           "source_group": source_group}  # fmt: skip
-    if not await insert_ignore(session, ClaimSource, [row]):
+    await add_claim_sources(session, article_id, source_group, {claim_id: sentence})
+
+
+async def add_claim_conflicts(
+    session: AsyncSession, conflicts: Sequence[tuple[int, int, str]]
+) -> None:
+    """Record that claims contradict each other (and why); both become disputed."""
+    rows = {}
+    for claim_id, other_id, reason in conflicts:
+        first, second = sorted((claim_id, other_id))
+        if first != second:
+            rows[first, second] = {"claim_id": first, "other_id": second, "reason": reason[:300]}
+    if not rows:
         return
-    await session.execute(
-        update(Claim)
-        .where(Claim.id == claim_id)
-        .values(
-            source_count=Claim.source_count + 1,
-            outlet_count=Claim.outlet_count + (1 if new_group else 0),
-            updated_at=utcnow(),
-        )
-    )
-    await _restatus(session, claim_id)
-
-
-async def _restatus(session: AsyncSession, claim_id: int) -> None:
-    status = case(
-        (Claim.disputed.is_(True), "disputed"),
-        (Claim.outlet_count >= 2, "corroborated"),
-        else_="single-source",
-    )
-    await session.execute(update(Claim).where(Claim.id == claim_id).values(status=status))
+    await insert_ignore(session, ClaimConflict, list(rows.values()))
+    ids = {i for pair in rows for i in pair}
+    await session.execute(update(Claim).where(Claim.id.in_(ids)).values(disputed=True))
+    await recount_claims(session, list(ids))
 
 
 async def add_claim_conflict(
     session: AsyncSession, claim_id: int, other_id: int, reason: str
 ) -> None:
-    first, second = sorted((claim_id, other_id))
-    await insert_ignore(
-        session, ClaimConflict, [{"claim_id": first, "other_id": second, "reason": reason[:300]}]
+    await add_claim_conflicts(session, [(claim_id, other_id, reason)])
+
+
+async def recount_claims(session: AsyncSession, ids: Sequence[int]) -> None:
+    """Sources, independent outlets (source groups) and status of the given claims."""
+    if not ids:
+        return
+    sources = (
+        select(func.count())
+        .where(ClaimSource.claim_id == Claim.id)
+        .correlate(Claim)
+        .scalar_subquery()
+    )
+    outlets = (
+        select(func.count(func.distinct(ClaimSource.source_group)))
+        .where(ClaimSource.claim_id == Claim.id)
+        .correlate(Claim)
+        .scalar_subquery()
     )
     await session.execute(
         update(Claim)
-        .where(Claim.id.in_([first, second]))
-        .values(disputed=True, updated_at=utcnow())
+        .where(Claim.id.in_(set(ids)))
+        .values(source_count=sources, outlet_count=outlets)
+        .execution_options(synchronize_session=False)
     )
-    await _restatus(session, first)
-    await _restatus(session, second)
+    status = case(
+        (Claim.disputed.is_(True), "disputed"),
+        (Claim.outlet_count >= 2, "corroborated"),
+        else_="single-source",
+    )
+    await session.execute(
+        update(Claim)
+        .where(Claim.id.in_(set(ids)))
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # Events
@@ -429,6 +588,87 @@ async def events_sharing_terms(
     )
     rows = await session.scalars(select(Event).join(shared, shared.c.event_id == Event.id))
     return [EventRow(e.id, e.text, e.date, e.precision, e.season, e.approximate) for e in rows]
+
+
+async def event_ids_by_term(
+    session: AsyncSession, terms: Iterable[str], per_term: int = 200
+) -> dict[str, list[int]]:
+    """For each word, the most recent events told with it (at most `per_term`)."""
+    terms = list(set(terms))
+    if not terms:
+        return {}
+    ranked = (
+        select(
+            EventTerm.term,
+            EventTerm.event_id,
+            func.row_number()
+            .over(partition_by=EventTerm.term, order_by=EventTerm.event_id.desc())
+            .label("rank"),
+        )
+        .where(EventTerm.term.in_(terms))
+        .subquery()
+    )
+    found: dict[str, list[int]] = {}
+    rows = await session.execute(
+        select(ranked.c.term, ranked.c.event_id).where(ranked.c.rank <= per_term)
+    )
+    for term, event_id in rows:
+        found.setdefault(term, []).append(event_id)
+    return found
+
+
+async def events_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, EventRow]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Event).where(Event.id.in_(ids)))
+    return {
+        e.id: EventRow(e.id, e.text, e.date, e.precision, e.season, e.approximate) for e in rows
+    }
+
+
+async def add_events(
+    session: AsyncSession, events: Sequence[tuple[frozenset[str], dict[str, object]]]
+) -> list[int]:
+    """Insert events (their words, their column values) in one statement; ids in order."""
+    if not events:
+        return []
+    result = await session.execute(
+        insert(Event).returning(Event.id, sort_by_parameter_order=True),
+        [{"source_count": 0, "disputed": False, **values} for _, values in events],
+    )
+    ids = [row[0] for row in result]
+    terms = [
+        {"term": term[:80], "event_id": event_id}
+        for event_id, (words, _) in zip(ids, events, strict=True)
+        for term in words
+    ]
+    await insert_ignore(session, EventTerm, terms)
+    return ids
+
+
+async def add_event_sources(
+    session: AsyncSession, article_id: int, told: dict[int, tuple[str, str | None]]
+) -> None:
+    """Link one article to events (event id -> its sentence and the date it gives)."""
+    rows: list[dict[str, object]] = [
+        {"event_id": event_id, "article_id": article_id, "evidence": evidence, "date": date}
+        for event_id, (evidence, date) in told.items()
+    ]
+    await insert_ignore(session, EventSource, rows)
+    if told:
+        count = (
+            select(func.count())
+            .where(EventSource.event_id == Event.id)
+            .correlate(Event)
+            .scalar_subquery()
+        )
+        await session.execute(
+            update(Event)
+            .where(Event.id.in_(list(told)))
+            .values(source_count=count)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def add_event(session: AsyncSession, terms: Iterable[str], **values: object) -> int:
@@ -568,6 +808,36 @@ async def ranked_claims(
     return [_claim_view(c) for c in await session.scalars(statement)]
 
 
+async def claim_buckets(
+    session: AsyncSession, buckets: tuple[tuple[str, str | None, int, int], ...]
+) -> dict[str, list[ClaimView]]:
+    """Several ranked lists in one round trip: (name, status, min outlets, limit) each."""
+    found: dict[str, list[ClaimView]] = {name: [] for name, *_ in buckets}
+    if not buckets:
+        return found
+    for bucket, *claim in await session.execute(_bucket_statement(buckets)):
+        found[buckets[bucket][0]].append(ClaimView(*claim))
+    for claims in found.values():  # a union keeps no order of its own
+        claims.sort(key=lambda c: (-c.outlet_count, -c.source_count, c.id))
+    return found
+
+
+@functools.lru_cache(maxsize=16)
+def _bucket_statement(buckets: tuple[tuple[str, str | None, int, int], ...]) -> Executable:
+    """Built once per shape: constructing a union of ranked selects costs more than running it."""
+    parts = []
+    for position, (_, status, min_outlets, limit) in enumerate(buckets):
+        statement = select(
+            literal(position).label("bucket"),
+            Claim.id, Claim.text, Claim.status, Claim.outlet_count, Claim.source_count,
+            Claim.created_at,
+        ).where(Claim.outlet_count >= min_outlets)  # fmt: skip
+        if status:
+            statement = statement.where(Claim.status == status)
+        parts.append(select(statement.order_by(*_RANK).limit(limit).subquery()))
+    return union_all(*parts)
+
+
 async def claims_changed_since(
     session: AsyncSession, since: dt.datetime, limit: int = 5
 ) -> list[ClaimView]:
@@ -637,17 +907,16 @@ async def claim_article_ids(session: AsyncSession) -> dict[int, list[int]]:
 async def store_overview(session: AsyncSession) -> tuple[int, int, dt.date | None]:
     """Number of articles, of independent outlets, and the newest publication date.
 
-    Three small queries, each answered from an index, rather than one scan of the articles.
+    One round trip of three scalar subqueries, each answered from an index rather than by
+    reading the articles themselves.
     """
-    articles = await session.scalar(select(func.count(Article.id))) or 0
-    groups = await session.scalar(select(func.count(func.distinct(Article.source_group)))) or 0
-    newest = await session.scalar(
-        select(Article.published)
-        .where(Article.published.is_not(None))
-        .order_by(Article.published.desc(), Article.id.desc())
-        .limit(1)
-    )
-    return articles, groups, newest
+    articles = select(func.count(Article.id)).scalar_subquery()
+    groups = select(func.count(func.distinct(Article.source_group))).scalar_subquery()
+    newest = select(func.max(Article.published)).scalar_subquery()
+    count, outlets, latest = (await session.execute(select(articles, groups, newest))).one()
+    if isinstance(latest, str):  # SQLite hands back the stored text of an aggregate
+        latest = dt.date.fromisoformat(latest)
+    return count or 0, outlets or 0, latest
 
 
 @dataclass(frozen=True, slots=True)
@@ -659,15 +928,19 @@ class QuoteWithSources:
 
 
 async def quotes_page(
-    session: AsyncSession, speaker_id: int, offset: int, limit: int
+    session: AsyncSession, speaker_id: int, offset: int, limit: int, *, total: int | None = None
 ) -> tuple[list[QuoteWithSources], int]:
-    """A speaker's quotes, full quotes and the most repeated first, with their sources."""
-    total = (
-        await session.scalar(
-            select(func.count()).select_from(Quote).where(Quote.speaker_id == speaker_id)
+    """A speaker's quotes, full quotes and the most repeated first, with their sources.
+
+    `total`, when the caller knows it (speakers keep a quote count), saves counting again.
+    """
+    if total is None:
+        total = (
+            await session.scalar(
+                select(func.count()).select_from(Quote).where(Quote.speaker_id == speaker_id)
+            )
+            or 0
         )
-        or 0
-    )
     quotes = list(
         await session.scalars(
             select(Quote)
@@ -677,7 +950,7 @@ async def quotes_page(
             .limit(limit)
         )
     )
-    sources = await _quote_sources(session, [q.id for q in quotes])
+    sources = await _quote_sources(session, [q.id for q in quotes]) if quotes else {}
     return [QuoteWithSources(q.id, q.text, q.partial, sources.get(q.id, [])) for q in quotes], total
 
 
@@ -729,9 +1002,14 @@ async def count_events(session: AsyncSession) -> int:
 async def timeline_page(
     session: AsyncSession, offset: int, limit: int
 ) -> tuple[list[EventWithSources], int]:
-    total = await count_events(session)
+    """One page of events in date order (undated last), and how many events there are."""
+    return await timeline_events(session, offset, limit), await count_events(session)
+
+
+async def timeline_events(session: AsyncSession, offset: int, limit: int) -> list[EventWithSources]:
+    """One page of events in date order (undated last), read along ix_events_order."""
     if limit <= 0:
-        return [], total
+        return []
     events = list(
         await session.scalars(
             select(Event)
@@ -741,19 +1019,20 @@ async def timeline_page(
         )
     )
     article_ids: dict[int, list[int]] = {}
-    for event_id, article_id in await session.execute(
-        select(EventSource.event_id, EventSource.article_id)
-        .where(EventSource.event_id.in_([e.id for e in events]))
-        .order_by(EventSource.article_id)
-    ):
-        article_ids.setdefault(event_id, []).append(article_id)
+    if events:
+        for event_id, article_id in await session.execute(
+            select(EventSource.event_id, EventSource.article_id)
+            .where(EventSource.event_id.in_([e.id for e in events]))
+            .order_by(EventSource.article_id)
+        ):
+            article_ids.setdefault(event_id, []).append(article_id)
     return [
         EventWithSources(
             e.id, e.text, e.date, e.precision, e.season, e.approximate, e.inferred, e.disputed,
             e.source_count, article_ids.get(e.id, []),
         )
         for e in events
-    ], total  # fmt: skip
+    ]  # fmt: skip
 
 
 async def source_rows(
@@ -854,6 +1133,27 @@ async def get_chat(session: AsyncSession, chat_id: int) -> ChatRow | None:
         chat.id, chat.kind, chat.title, seen, chat.digest_mode, chat.date_style, chat.pages,
         chat.active, chat.seen_version,
     )  # fmt: skip
+
+
+async def chat_with_version(session: AsyncSession, chat_id: int) -> tuple[ChatRow | None, int]:
+    """A chat's row and the store's picture version, in one round trip (the hot path of every
+    command)."""
+    version = select(StoreState.value).where(StoreState.key == PICTURE_VERSION).scalar_subquery()
+    row = (
+        await session.execute(
+            select(
+                Chat.id, Chat.kind, Chat.title, Chat.summary_seen_at, Chat.digest_mode,
+                Chat.date_style, Chat.pages, Chat.active, Chat.seen_version, version,
+            ).where(Chat.id == chat_id)
+        )
+    ).first()  # fmt: skip
+    if row is None:
+        return None, await picture_version(session)
+    *values, picture = row
+    seen = values[3]
+    if seen is not None and seen.tzinfo is None:  # SQLite returns naive datetimes
+        values[3] = seen.replace(tzinfo=dt.UTC)
+    return ChatRow(*values), int(picture) if picture else 0
 
 
 async def ensure_chat(session: AsyncSession, chat_id: int, kind: str, title: str | None) -> None:

@@ -13,7 +13,8 @@ from tests.conftest import SEEDS, ingest_all
 ARTICLE = (
     "<html><body><article><h1>Envoys meet again</h1>"
     + "<p>Envoys of both governments met again in the capital on Monday to discuss the ceasefire "
-    "and the exchange of prisoners, officials from both sides said after the talks ended.</p>" * 4
+    "and the exchange of prisoners, officials from both sides said after the talks ended.</p>"
+    * 4
     + "</article></body></html>"
 )
 
@@ -24,7 +25,7 @@ async def test_a_failure_mid_article_leaves_no_half_article(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(queries, "add_event_source", broken)
+    monkeypatch.setattr(queries, "add_event_sources", broken)
     lines = await ingest_all(services, str(next(SEEDS.glob("002_*.txt"))))
     assert lines[0].startswith("error: could not store")
     async with services.sessions() as session:
@@ -64,7 +65,9 @@ async def test_a_directory_skips_other_files_and_reports_each_article(
     assert lines[-1].startswith("error: no such file")
 
 
-async def test_a_copy_under_another_name_is_a_duplicate(services: Services, tmp_path: object) -> None:
+async def test_a_copy_under_another_name_is_a_duplicate(
+    services: Services, tmp_path: object
+) -> None:
     from pathlib import Path
 
     folder = Path(str(tmp_path))

@@ -12,6 +12,7 @@ from bot.briefing.views import (
     ArticleView,
     EventView,
     KeyPoint,
+    Overview,
     QuotesPage,
     QuoteView,
     SearchHit,
@@ -32,25 +33,66 @@ from store import queries
 KEY_POINTS = 7
 QUOTES_PER_PAGE = 5
 EVENTS_PER_PAGE = 10
+SOURCES_PER_PAGE = 15
+# The summary's lists: (name, status, at least this many outlets, at most this many claims).
+SUMMARY_BUCKETS = (
+    ("top", None, 2, KEY_POINTS),
+    ("disputed", "disputed", 1, 5),
+    ("single", "single-source", 1, 3),
+)
 CONFIDENT_MATCH = 88.0  # a fuzzy name score at which we answer without asking "did you mean"
 
 
 class Briefing:
-    """Answers the reader's questions from the store; every method opens its own short session."""
+    """Answers the reader's questions from the store; every method opens its own short session.
+
+    Aggregates that cost a scan of a table (counts of articles, outlets and events, the list of
+    speakers) are kept in memory for as long as the store's picture version stays the same:
+    every ingest bumps it, so one cheap read of the version tells whether they still hold.
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._overview: tuple[int, tuple[int, int, dt.date | None]] | None = None
+        self._events: tuple[int, int] | None = None
+        self._speakers: tuple[int, list[queries.SpeakerRow]] | None = None
+
+    async def _store_overview(self, session: AsyncSession) -> tuple[int, int, dt.date | None]:
+        version = await queries.picture_version(session)
+        if self._overview is None or self._overview[0] != version:
+            self._overview = (version, await queries.store_overview(session))
+        return self._overview[1]
+
+    async def _event_count(self, session: AsyncSession) -> int:
+        version = await queries.picture_version(session)
+        if self._events is None or self._events[0] != version:
+            self._events = (version, await queries.count_events(session))
+        return self._events[1]
+
+    async def _all_speakers(self, session: AsyncSession) -> list[queries.SpeakerRow]:
+        version = await queries.picture_version(session)
+        if self._speakers is None or self._speakers[0] != version:
+            self._speakers = (version, await queries.all_speakers(session))
+        return self._speakers[1]
+
+    async def overview(self) -> Overview:
+        async with self._sessions() as session:
+            articles, outlets, newest = await self._store_overview(session)
+            top = await queries.ranked_claims(session, limit=1)
+        return Overview(articles, outlets, newest, top[0].text if top else None)
 
     async def summary(self, *, since: dt.datetime | None = None) -> Summary:
+        """Key points by corroboration; `since` adds the claims that changed after it.
+
+        Points carry no sources here (a summary shows counts); `key_point` expands one.
+        """
         async with self._sessions() as session:
-            top = await queries.ranked_claims(session, limit=KEY_POINTS, min_outlets=2)
-            disputed = await queries.ranked_claims(session, status="disputed", limit=5)
-            single = await queries.ranked_claims(session, status="single-source", limit=3)
-            changed = await queries.claims_created_since(session, since) if since else []
+            ranked = await queries.claim_buckets(session, SUMMARY_BUCKETS)
+            top, disputed, single = ranked["top"], ranked["disputed"], ranked["single"]
+            changed = await queries.claims_changed_since(session, since) if since else []
             claims = {c.id: c for c in [*top, *disputed, *single, *changed]}
-            sources = await queries.claim_sources(session, list(claims))
             conflicts = await queries.claim_conflicts(session, list(claims))
-            articles, outlets, newest = await queries.store_overview(session)
+            articles, outlets, newest = await self._store_overview(session)
 
         def point(claim: queries.ClaimView) -> KeyPoint:
             return KeyPoint(
@@ -58,7 +100,7 @@ class Briefing:
                 claim.text,
                 claim.status,
                 claim.outlet_count,
-                tuple(_source_ref(s) for s in sources.get(claim.id, [])),
+                (),
                 tuple(dict.fromkeys(conflicts.get(claim.id, []))),
             )
 
@@ -73,22 +115,22 @@ class Briefing:
         )
 
     async def key_point(self, claim_id: int) -> KeyPoint | None:
+        """One point with every article behind it."""
         async with self._sessions() as session:
-            claims = [c for c in await queries.all_claims(session) if c.id == claim_id]
-            if not claims:
+            claim = await queries.get_claim(session, claim_id)
+            if claim is None:
                 return None
             sources = await queries.claim_sources(session, [claim_id])
             conflicts = await queries.claim_conflicts(session, [claim_id])
-        claim = claims[0]
         return KeyPoint(
             claim.id, claim.text, claim.status, claim.outlet_count,
             tuple(_source_ref(s) for s in sources.get(claim_id, [])),
-            tuple(conflicts.get(claim_id, [])),
+            tuple(dict.fromkeys(conflicts.get(claim_id, []))),
         )  # fmt: skip
 
     async def speakers(self) -> SpeakerList:
         async with self._sessions() as session:
-            rows = await queries.all_speakers(session)
+            rows = await self._all_speakers(session)
         return SpeakerList(tuple(_speaker_view(r) for r in rows if r.quote_count))
 
     async def quotes(
@@ -96,7 +138,7 @@ class Briefing:
     ) -> QuotesPage | SpeakerChoice | SpeakerList:
         """Quotes of the speaker best matching `query`; a choice when the match is unsure."""
         async with self._sessions() as session:
-            speakers = [s for s in await queries.all_speakers(session) if s.quote_count]
+            speakers = [s for s in await self._all_speakers(session) if s.quote_count]
             if not query.strip():
                 return SpeakerList(tuple(_speaker_view(s) for s in speakers))
             ranked = match_name(
@@ -114,10 +156,8 @@ class Briefing:
 
     async def quotes_of(self, speaker_id: int, *, page: int = 1) -> QuotesPage | None:
         async with self._sessions() as session:
-            speaker = next(
-                (s for s in await queries.all_speakers(session) if s.id == speaker_id), None
-            )
-            if speaker is None:
+            speaker = await queries.get_speaker(session, speaker_id)
+            if speaker is None or not speaker.quote_count:
                 return None
             return await self._quotes_page(session, speaker, page)
 
@@ -127,8 +167,9 @@ class Briefing:
         pages = max(1, math.ceil(speaker.quote_count / QUOTES_PER_PAGE))
         page = min(max(1, page), pages)
         rows, total = await queries.quotes_page(
-            session, speaker.id, (page - 1) * QUOTES_PER_PAGE, QUOTES_PER_PAGE
-        )
+            session, speaker.id, (page - 1) * QUOTES_PER_PAGE, QUOTES_PER_PAGE,
+            total=speaker.quote_count,
+        )  # fmt: skip
         pages = max(1, math.ceil(total / QUOTES_PER_PAGE))
         quotes = tuple(
             QuoteView(q.text, q.partial, tuple(_source_ref(s) for s in q.sources)) for q in rows
@@ -137,10 +178,10 @@ class Briefing:
 
     async def timeline(self, *, page: int = 1) -> TimelinePage:
         async with self._sessions() as session:
-            _, total = await queries.timeline_page(session, 0, 0)
+            total = await self._event_count(session)
             pages = max(1, math.ceil(total / EVENTS_PER_PAGE))
             page = min(max(1, page), pages)
-            rows, total = await queries.timeline_page(
+            rows = await queries.timeline_events(
                 session, (page - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE
             )
         events = tuple(
@@ -157,13 +198,16 @@ class Briefing:
         )
         return TimelinePage(events, page, pages, total)
 
-    async def sources(self) -> SourceList:
+    async def sources(self, *, page: int = 1) -> SourceList:
         async with self._sessions() as session:
-            rows = await queries.source_rows(session)
-            _, outlets, _ = await queries.store_overview(session)
-        return SourceList(
-            tuple(_article_view(s, title, status) for s, title, status in rows), outlets
-        )
+            total, outlets, _ = await self._store_overview(session)
+            pages = max(1, math.ceil(total / SOURCES_PER_PAGE))
+            page = min(max(1, page), pages)
+            rows = await queries.source_rows(
+                session, (page - 1) * SOURCES_PER_PAGE, SOURCES_PER_PAGE
+            )
+        articles = tuple(_article_view(s, title, status) for s, title, status in rows)
+        return SourceList(articles, outlets, page, pages, total)
 
     async def search(self, text: str, *, limit: int = 8) -> SearchResults:
         terms = [w for w in fold(text).split() if len(w) > 1][:8]

@@ -109,8 +109,21 @@ class ArticleView:
 
 @dataclass(frozen=True, slots=True)
 class SourceList:
-    articles: tuple[ArticleView, ...]
+    articles: tuple[ArticleView, ...]  # one page of them, newest first
     outlets: int
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """How big and how fresh the store is, and the point that best says what the story is."""
+
+    articles: int
+    outlets: int
+    newest: dt.date | None
+    headline: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -126,23 +126,31 @@ def similarity(
     if not a.terms or not b.terms:
         return 0.0
 
-    def weight(terms: Iterable[str]) -> float:
-        return sum(rarity.get(t, 1.0) for t in terms) if rarity else float(len(list(terms)))
+    def weight(terms: frozenset[str]) -> float:
+        return sum(map(lambda t: rarity.get(t, 1.0), terms)) if rarity else float(len(terms))
 
     shared_terms = a.terms & b.terms
+    if not shared_terms:
+        return 0.0
     shared = weight(shared_terms)
-    jaccard = shared / weight(a.terms | b.terms)
-    overlap = shared / min(weight(a.terms), weight(b.terms))
+    weight_a, weight_b = weight(a.terms), weight(b.terms)
+    jaccard = shared / (weight_a + weight_b - shared)
+    overlap = shared / min(weight_a, weight_b)
     order = fuzz.token_sort_ratio(" ".join(sorted(a.terms)), " ".join(sorted(b.terms))) / 100
     penalty = 0.2 if len(shared_terms) < 3 else 0.0
     return 0.4 * jaccard + 0.4 * overlap + 0.2 * order - penalty
 
 
 def conflict(
-    a: ClaimCandidate, b: ClaimCandidate, rarity: Mapping[str, float] | None = None
+    a: ClaimCandidate,
+    b: ClaimCandidate,
+    rarity: Mapping[str, float] | None = None,
+    *,
+    score: float | None = None,
 ) -> str | None:
-    """Why two statements about the same thing disagree, or None when they do not."""
-    if similarity(a, b, rarity) < RELATED_CLAIM:
+    """Why two statements about the same thing disagree, or None when they do not.
+    `score` is their `similarity`, when the caller has it already."""
+    if (similarity(a, b, rarity) if score is None else score) < RELATED_CLAIM:
         return None
     for qa in a.quantities:
         for qb in b.quantities:

@@ -164,6 +164,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )  # fmt: skip
 
 
+# Something every date expression has: a digit, a month, weekday or season, a word for a
+# stretch of time, or the stray comma of a blank date.
+_TRIGGER = re.compile(
+    r"\d|\s[,.]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun"
+    r"|spring|summer|autumn|fall|winter|yesterday|today|tonight|tomorrow|overnight|night|ago"
+    r"|week|month|year|days?)",
+    re.IGNORECASE,
+)
 _DAY_KINDS = frozenset({"iso", "month_day_year", "day_month_year", "month_day", "day_month"})
 
 
@@ -181,6 +189,8 @@ class DateMention:
 
 def find_date_mentions(sentence: str, anchor: dt.date | None) -> list[DateMention]:
     """Every date expression in `sentence`, left to right; relative ones need an anchor."""
+    if not _TRIGGER.search(sentence):
+        return []  # most sentences have no date: one scan instead of one per pattern
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
     for kind, pattern in _PATTERNS:

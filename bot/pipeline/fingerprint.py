@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.pipeline.text import fold, sentences
 
@@ -23,18 +24,19 @@ def content_hash(paragraphs: Sequence[str]) -> str:
     return hashlib.sha256(fold(" ".join(paragraphs)).encode()).hexdigest()
 
 
-def shingles(text: str) -> set[int]:
+@functools.lru_cache(maxsize=256)
+def shingles(text: str) -> frozenset[int]:
     """Stable 64-bit hashes of the word 5-grams (stable across processes, unlike `hash`)."""
     tokens = fold(text).split()
     grams = [" ".join(tokens[i : i + SHINGLE]) for i in range(max(1, len(tokens) - SHINGLE + 1))]
-    return {_hash64(gram) for gram in grams if gram}
+    return frozenset(_hash64(gram) for gram in grams if gram)
 
 
 def _hash64(value: str) -> int:
     return int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "big")
 
 
-def containment(new: set[int], old: set[int]) -> float:
+def containment(new: frozenset[int], old: frozenset[int]) -> float:
     """Share of the new text's shingles found in the old text."""
     return len(new & old) / len(new) if new else 0.0
 
@@ -48,7 +50,9 @@ def retold_share(
     if not new or not old:
         return 0.0
     retold = sum(
-        1 for sentence in new if max(fuzz.token_set_ratio(sentence, o) for o in old) >= ratio
+        1
+        for sentence in new
+        if process.extractOne(sentence, old, scorer=fuzz.token_set_ratio, score_cutoff=ratio)
     )
     return retold / len(new)
 

@@ -17,6 +17,7 @@ _ABBREVIATIONS = frozenset(
 )
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s+|$)")
 _WORD = re.compile(r"[^\W_]+(?:[’'\-][^\W_]+)*", re.UNICODE)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
 
 STOPWORDS = frozenset(
@@ -92,9 +93,10 @@ def content_words(text: str) -> list[str]:
 
 def fold(text: str) -> str:
     """A comparison key: lower case, no accents, no quote marks or punctuation, single spaces."""
-    text = unicodedata.normalize("NFKD", text).replace("’", "'").replace("‘", "'")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(_WORD.findall(text))
+    text = text.replace("’", "'").replace("‘", "'")
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def _is_abbreviation(paragraph: str, dot: int) -> bool:

@@ -1,0 +1,380 @@
+"""Polled sources: RSS/Atom feeds and web pages, fetched conditionally, with backoff on failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import feedparser
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.fetch import USER_AGENT, FetchError, RawArticle, fetch_url, is_url
+from bot.ingest import Ingestor, IngestOutcome
+from store import queries
+from store import sources as source_queries
+from store.sources import SourceRow
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = dt.timedelta(hours=24)
+ENTRIES_PER_POLL = 30
+ENTRY_ATTEMPTS = 3  # an entry whose page keeps failing is given up after this many tries
+MIN_INTERVAL_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    id: int
+    url: str
+    kind: str
+    title: str | None
+    interval_seconds: int
+    last_fetch_at: dt.datetime | None
+    last_ok_at: dt.datetime | None
+    next_fetch_at: dt.datetime | None
+    failures: int
+    last_error: str | None
+    articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    source: SourceStatus
+    result: str  # "fetched", "not-modified" or "error"
+    entries: int = 0  # entries in the feed
+    new_entries: int = 0  # entries not seen before
+    outcomes: tuple[IngestOutcome, ...] = ()
+    error: str | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    report: PollReport | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    status: int  # 200 or 304
+    data: bytes = b""
+    url: str = ""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def backoff(interval_seconds: int, failures: int) -> dt.timedelta:
+    """Wait after `failures` failed fetches in a row: the interval doubled each time, capped."""
+    if failures <= 0:
+        return dt.timedelta(seconds=interval_seconds)
+    return min(dt.timedelta(seconds=interval_seconds * 2 ** min(failures, 16)), MAX_BACKOFF)
+
+
+def entry_key(entry: Any) -> str:
+    ident = entry.get("id") or entry.get("link") or entry.get("title") or ""
+    return hashlib.sha256(str(ident).encode()).hexdigest()
+
+
+def looks_like_feed(fetched: Fetched) -> bool:
+    kind = (fetched.content_type or "").lower()
+    if any(word in kind for word in ("rss", "atom", "xml")):
+        return True
+    head = fetched.data[:500].lstrip().lower()
+    return head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf"))
+
+
+async def conditional_get(
+    client: httpx.AsyncClient,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    max_bytes: int,
+) -> Fetched:
+    """GET with If-None-Match / If-Modified-Since, streaming, stopping at `max_bytes`."""
+    headers = {"User-Agent": USER_AGENT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    host = urlparse(url).netloc
+    try:
+        async with client.stream("GET", url, headers=headers) as response:
+            if response.status_code == 304:
+                return Fetched(304, url=str(response.url), etag=etag, last_modified=last_modified)
+            if response.status_code >= 400:
+                raise FetchError(f"HTTP {response.status_code} from {host}")
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError(f"{int(declared):,} bytes, over the {max_bytes:,} byte limit")
+            chunks: list[bytes] = []
+            received = 0
+            async for chunk in response.aiter_bytes():
+                received += len(chunk)
+                if received > max_bytes:
+                    raise FetchError(f"over the {max_bytes:,} byte limit")
+                chunks.append(chunk)
+            return Fetched(
+                200,
+                b"".join(chunks),
+                str(response.url),
+                response.headers.get("content-type"),
+                response.headers.get("etag"),
+                response.headers.get("last-modified"),
+                {k.lower(): v for k, v in response.headers.items()},
+            )
+    except httpx.TimeoutException as exc:
+        raise FetchError(f"timed out fetching {host}") from exc
+    except httpx.HTTPError as exc:
+        raise FetchError(f"could not fetch {host}: {type(exc).__name__}") from exc
+
+
+def _status(row: SourceRow) -> SourceStatus:
+    return SourceStatus(
+        row.id,
+        row.url,
+        row.kind,
+        row.title,
+        row.interval_seconds,
+        row.last_fetch_at,
+        row.last_ok_at,
+        row.next_fetch_at,
+        row.failures,
+        row.last_error,
+        row.articles_added,
+    )
+
+
+class SourceService:
+    """Adds, lists, removes and polls sources; new articles go through the Ingestor."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        ingestor: Ingestor,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._ingestor = ingestor
+        self._settings = settings
+        self._transport = transport
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    def _client(self) -> httpx.AsyncClient:
+        timeout = self._settings.fetch_timeout_seconds
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=timeout),
+            follow_redirects=True,
+            max_redirects=5,
+            transport=self._transport,
+        )
+
+    async def add(self, url: str, interval_seconds: int | None = None) -> AddResult:
+        """Add a feed or page and fetch it once now; a source whose first fetch fails is dropped."""
+        url = url.strip()
+        if not is_url(url):
+            return AddResult(error="Give an http(s) address of a feed or a web page.")
+        interval = max(MIN_INTERVAL_SECONDS, interval_seconds or self._settings.source_poll_seconds)
+        async with self._sessions.begin() as session:
+            row = await source_queries.add_source(
+                session, url[:2000], "feed", interval, self._clock()
+            )
+        if row is None:
+            return AddResult(error="That address is already a source; /feeds shows its status.")
+        report = await self.poll(row.id, first=True)
+        if report.result == "error":
+            async with self._sessions.begin() as session:
+                await source_queries.remove_source(session, row.id)
+        return AddResult(report)
+
+    async def remove(self, ident: str) -> SourceStatus | None:
+        async with self._sessions.begin() as session:
+            row = (
+                await source_queries.get_source(session, int(ident))
+                if ident.isdigit()
+                else await source_queries.source_by_url(session, ident.strip())
+            )
+            if row is None:
+                return None
+            await source_queries.remove_source(session, row.id)
+        return _status(row)
+
+    async def statuses(self) -> list[SourceStatus]:
+        async with self._sessions() as session:
+            return [_status(r) for r in await source_queries.list_sources(session)]
+
+    async def poll_due(self, now: dt.datetime | None = None) -> list[PollReport]:
+        async with self._sessions() as session:
+            due = await source_queries.due_sources(session, now or self._clock())
+        return [await self.poll(row.id) for row in due]
+
+    async def poll(self, source_id: int, *, first: bool = False) -> PollReport:
+        async with self._sessions() as session:
+            row = await source_queries.get_source(session, source_id)
+        if row is None:
+            raise KeyError(source_id)
+        now = self._clock()
+        async with self._client() as client:
+            try:
+                fetched = await conditional_get(
+                    client, row.url, row.etag, row.last_modified, self._settings.fetch_max_bytes
+                )
+                if fetched.status == 304:
+                    return await self._done(row, now, "not-modified")
+                if row.kind == "feed" and (not first or looks_like_feed(fetched)):
+                    parsed = feedparser.parse(
+                        fetched.data,
+                        response_headers={
+                            "content-location": fetched.url,
+                            "content-type": fetched.content_type or "",
+                        },
+                    )
+                    if parsed.get("version") or parsed.entries:
+                        return await self._feed(client, row, fetched, parsed, now)
+                    if not first:
+                        raise FetchError("the feed could not be read")
+                return await self._page(row, fetched, now)
+            except FetchError as exc:
+                return await self._failed(row, now, str(exc))
+
+    async def _feed(
+        self,
+        client: httpx.AsyncClient,
+        row: SourceRow,
+        fetched: Fetched,
+        parsed: Any,
+        now: dt.datetime,
+    ) -> PollReport:
+        async with self._sessions() as session:
+            known = await source_queries.known_entries(session, row.id)
+        entries = list(parsed.entries)[:ENTRIES_PER_POLL]
+        fresh = [
+            e
+            for e in reversed(entries)  # oldest first, so the story unfolds in order
+            if (seen := known.get(entry_key(e))) is None
+            or (seen[0] == "error" and seen[1] < ENTRY_ATTEMPTS)
+        ]
+        outcomes: list[IngestOutcome] = []
+        for entry in fresh:
+            outcomes.append(await self._entry(client, row.id, entry))
+        title = str(parsed.feed.get("title") or "")[:500] or row.title
+        return await self._done(
+            row,
+            now,
+            "fetched",
+            fetched=fetched,
+            kind="feed",
+            title=title,
+            entries=len(parsed.entries),
+            new_entries=len(fresh),
+            outcomes=outcomes,
+        )
+
+    async def _entry(self, client: httpx.AsyncClient, source_id: int, entry: Any) -> IngestOutcome:
+        key, link = entry_key(entry), str(entry.get("link") or "")
+        if not is_url(link):
+            outcome = IngestOutcome(link or "(no link)", "skipped", reason="entry has no link")
+        else:
+            async with self._sessions() as session:
+                known_id = await queries.article_id_by_url(session, link)
+            if known_id is not None:
+                outcome = IngestOutcome(link, "duplicate", duplicate_of=known_id)
+            else:
+                try:
+                    raw = await fetch_url(client, link, self._settings.fetch_max_bytes)
+                except FetchError as exc:
+                    outcome = IngestOutcome(link, "error", reason=str(exc))
+                else:
+                    outcome = await self._ingestor.ingest_raw(raw, item=link)
+        async with self._sessions.begin() as session:
+            await source_queries.remember_entry(
+                session,
+                source_id,
+                key,
+                link,
+                outcome.status,
+                outcome.article_id or outcome.duplicate_of,
+            )
+        return outcome
+
+    async def _page(self, row: SourceRow, fetched: Fetched, now: dt.datetime) -> PollReport:
+        raw = RawArticle(fetched.data, fetched.url, fetched.url, fetched.content_type)
+        outcome = await self._ingestor.ingest_raw(raw, item=row.url)
+        return await self._done(
+            row,
+            now,
+            "fetched",
+            fetched=fetched,
+            kind="page",
+            title=outcome.title or row.title,
+            entries=1,
+            new_entries=1,
+            outcomes=[outcome],
+        )
+
+    async def _done(
+        self,
+        row: SourceRow,
+        now: dt.datetime,
+        result: str,
+        *,
+        fetched: Fetched | None = None,
+        kind: str | None = None,
+        title: str | None = None,
+        entries: int = 0,
+        new_entries: int = 0,
+        outcomes: list[IngestOutcome] | None = None,
+    ) -> PollReport:
+        outcomes = outcomes or []
+        added = sum(1 for o in outcomes if o.status == "added")
+        errors = [o.reason for o in outcomes if o.status == "error" and o.reason]
+        values: dict[str, object] = {
+            "last_fetch_at": now,
+            "last_ok_at": now,
+            "failures": 0,
+            "next_fetch_at": now + backoff(row.interval_seconds, 0),
+            "articles_added": row.articles_added + added,
+            "last_error": f"{len(errors)} entries failed, e.g. {errors[0]}"[:500]
+            if errors
+            else None,
+        }
+        if fetched is not None:
+            values.update(etag=fetched.etag, last_modified=fetched.last_modified)
+        if kind:
+            values["kind"] = kind
+        if title:
+            values["title"] = title[:500]
+        async with self._sessions.begin() as session:
+            await source_queries.update_source(session, row.id, **values)
+            fresh = await source_queries.get_source(session, row.id)
+        assert fresh is not None
+        return PollReport(_status(fresh), result, entries, new_entries, tuple(outcomes))
+
+    async def _failed(self, row: SourceRow, now: dt.datetime, error: str) -> PollReport:
+        failures = row.failures + 1
+        log.warning("source %s failed (%s in a row): %s", row.url, failures, error)
+        async with self._sessions.begin() as session:
+            await source_queries.update_source(
+                session,
+                row.id,
+                last_fetch_at=now,
+                failures=failures,
+                last_error=error[:500],
+                next_fetch_at=now + backoff(row.interval_seconds, failures),
+            )
+            fresh = await source_queries.get_source(session, row.id)
+        assert fresh is not None
+        return PollReport(_status(fresh), "error", error=error)
