@@ -18,6 +18,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.handlers
 
 # Score the pipeline against a labelled development set (not part of the test run).
 DEVSET ?= ../shared/devset

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
+from typing import Any
 
 from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    Message,
     Update,
 )
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -26,12 +31,16 @@ from telegram.request import BaseRequest
 from bot.app import Services
 from bot.chats import ChatService
 from bot.render import COMMANDS
-from handlers import commands
+from handlers import admin, commands, jobs
 from handlers.commands import BotServices
 
 log = logging.getLogger(__name__)
 
+# What a group's members see in the menu; /settings and /start are for a private chat.
 GROUP_COMMANDS = ("summary", "quotes", "timeline", "sources", "search", "help")
+ADMIN_COMMANDS = (*GROUP_COMMANDS, "settings")
+
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_application(
@@ -39,10 +48,10 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     rate_limit: bool = True,
-) -> Application:  # type: ignore[type-arg]
+) -> BotApplication:
     """The bot over `core`; `request` replaces the HTTP layer (tests pass a fake Bot API)."""
     settings = core.settings
-    builder = (
+    builder: Any = (
         Application.builder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_base_url)
@@ -51,15 +60,17 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    application = builder.build()
+    application: BotApplication = builder.build()
     application.bot_data["services"] = BotServices(core, ChatService(core.sessions, core.briefing))
     register(application)
+    admin.register(application)
+    jobs.schedule(application)
     return application
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    private_or_group = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
-    fresh = filters.UpdateType.MESSAGE & private_or_group
+def register(application: BotApplication) -> None:
+    """Every handler, in the order they are tried."""
+    fresh = filters.UpdateType.MESSAGE & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS)
     for name, callback in (
         ("start", commands.start),
         ("help", commands.help_command),
@@ -70,12 +81,15 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         ("search", commands.search),
         ("settings", commands.settings),
     ):
+        # CommandHandler answers /name and /name@ThisBot, and ignores /name@OtherBot.
         application.add_handler(CommandHandler(name, callback, filters=fresh))
     application.add_handler(CallbackQueryHandler(commands.button))
-    # Commands for this bot it does not know; those for other bots (/x@OtherBot) are ignored.
+    application.add_handler(
+        ChatMemberHandler(commands.membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     application.add_handler(
         MessageHandler(
-            fresh & filters.COMMAND & _addressed_to_me(application), commands.unknown_command
+            fresh & filters.COMMAND & AddressedToMe(application), commands.unknown_command
         )
     )
     application.add_handler(
@@ -87,44 +101,68 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_error_handler(commands.on_error)
 
 
-def _addressed_to_me(application: Application) -> filters.MessageFilter:  # type: ignore[type-arg]
-    class AddressedToMe(filters.MessageFilter):
-        def filter(self, message: object) -> bool:
-            text = getattr(message, "text", None) or ""
-            command = text.split()[0] if text.split() else ""
-            if "@" not in command:
-                return True
-            return command.split("@", 1)[1].lower() == (application.bot.username or "").lower()
+class AddressedToMe(filters.MessageFilter):
+    """A command this bot should answer even though it does not know it: any command in a
+    private chat, and in a group only /name@ThisBot (a bare /name may be for another bot)."""
 
-    return AddressedToMe()
+    def __init__(self, application: BotApplication) -> None:
+        super().__init__(name="AddressedToMe")
+        self._application = application
+
+    def filter(self, message: Message) -> bool:
+        words = (message.text or "").split()
+        if not words:
+            return False
+        _, at, username = words[0].partition("@")
+        if not at:
+            return message.chat.type == "private"
+        return username.lower() == (self._application.bot.username or "").lower()
 
 
-async def set_command_menu(application: Application) -> None:  # type: ignore[type-arg]
+async def set_command_menu(application: BotApplication) -> None:
     """The command menu users see, per scope: the bot's own documentation."""
-    everything = [BotCommand(name, about[:256]) for name, about in COMMANDS]
-    in_groups = [
-        BotCommand(name, about[:256]) for name, about in COMMANDS if name in GROUP_COMMANDS
-    ]
-    await application.bot.set_my_commands(everything, scope=BotCommandScopeAllPrivateChats())
-    await application.bot.set_my_commands(in_groups, scope=BotCommandScopeAllGroupChats())
-    await application.bot.set_my_commands(everything, scope=BotCommandScopeAllChatAdministrators())
+
+    def menu(names: tuple[str, ...] | None = None) -> list[BotCommand]:
+        return [
+            BotCommand(name, about[:256])
+            for name, about in COMMANDS
+            if names is None or name in names
+        ]
+
+    await application.bot.set_my_commands(menu(), scope=BotCommandScopeAllPrivateChats())
+    await application.bot.set_my_commands(
+        menu(GROUP_COMMANDS), scope=BotCommandScopeAllGroupChats()
+    )
+    await application.bot.set_my_commands(
+        menu(ADMIN_COMMANDS), scope=BotCommandScopeAllChatAdministrators()
+    )
 
 
-async def run_telegram(core: Services) -> int:
+async def run_telegram(core: Services, *, request: BaseRequest | None = None) -> int:
     """Long polling until SIGINT or SIGTERM, then a clean shutdown."""
-    application = build_application(core)
+    application = build_application(core, request=request)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
         loop.add_signal_handler(sig, stop.set)
-    async with application:
-        await set_command_menu(application)
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        log.info("bot @%s is polling", application.bot.username)
-        await stop.wait()
-        log.info("shutting down")
-        await application.updater.stop()
-        await application.stop()
+    try:
+        async with application:
+            try:
+                await set_command_menu(application)
+            except TelegramError as exc:  # the menu is a convenience; answering is what matters
+                log.warning("could not set the command menu: %s", exc)
+            await application.start()
+            gc.freeze()  # what start-up built lives as long as the bot: never scan it again
+            assert application.updater is not None
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            log.info("bot @%s is polling", application.bot.username)
+            await stop.wait()
+            log.info("shutting down")
+            await application.updater.stop()
+            await application.stop()
+    finally:
+        gc.unfreeze()
+        for sig in signals:
+            loop.remove_signal_handler(sig)
     return 0

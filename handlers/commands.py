@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import Update
+from telegram import ChatMember, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import render
 from bot.app import Services
-from bot.chats import ChatService
+from bot.chats import ChatService, ChatState
 from bot.commands import MAX_ARGUMENT, render_quotes
 from bot.render import Reply
-from handlers.replies import edit_reply, send_reply
+from handlers.replies import answer_button, edit_reply, is_group, send_reply
 
 log = logging.getLogger(__name__)
 
@@ -32,126 +32,161 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
 
 
 def argument(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return " ".join(context.args or [])[:MAX_ARGUMENT].strip()
+    """The command's arguments as one string, cut to a sane length."""
+    return " ".join(context.args or [])[: MAX_ARGUMENT * 2].strip()[:MAX_ARGUMENT]
 
 
-async def _touch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+def page_argument(context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    text = argument(context)
+    return int(text) if text.isdigit() and len(text) < 7 else None
+
+
+async def touch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ChatState:
+    """The chat's state from the store (preferences, pages, what it last saw)."""
     chat = update.effective_chat
     if chat is None:
-        return None
-    await services(context).chats.touch(chat.id, chat.type, chat.title)
-    return chat.id
+        return ChatState(0)
+    return await services(context).chats.touch(chat.id, chat.type, chat.title)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _touch(update, context)
-    summary = await services(context).core.briefing.summary()
-    await send_reply(update, render.welcome(summary))
+    state = await touch(update, context)
+    overview = await services(context).core.briefing.overview()
+    await send_reply(update, render.welcome(overview, state.settings.date_style))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await touch(update, context)
     await send_reply(update, render.help_text())
 
 
 async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat_id = await _touch(update, context)
-    if chat_id is None:
-        return
-    await send_reply(update, render.summary(await services(context).chats.summary(chat_id)))
+    state = await touch(update, context)
+    result = await services(context).chats.summary(state.chat_id, state)
+    await send_reply(update, render.summary(result, state.settings.date_style))
 
 
 async def quotes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = await touch(update, context)
     result = await services(context).core.briefing.quotes(argument(context))
-    await send_reply(update, render_quotes(result))
+    await send_reply(update, render_quotes(result, state.settings.date_style))
 
 
 async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send_reply(update, render.timeline(await services(context).core.briefing.timeline()))
+    state = await touch(update, context)
+    page = page_argument(context) or _last_page(update, state, "timeline")
+    result = await services(context).core.briefing.timeline(page=page)
+    await send_reply(update, render.timeline(result, state.settings.date_style))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send_reply(update, render.sources(await services(context).core.briefing.sources()))
+    state = await touch(update, context)
+    page = page_argument(context) or _last_page(update, state, "sources")
+    result = await services(context).core.briefing.sources(page=page)
+    await send_reply(update, render.sources(result, state.settings.date_style))
 
 
 async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await touch(update, context)
     result = await services(context).core.briefing.search(argument(context))
     await send_reply(update, render.search(result))
 
 
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat_id = await _touch(update, context)
-    if chat_id is None:
-        return
-    await send_reply(update, render.chat_settings(await services(context).chats.settings(chat_id)))
+    await send_reply(update, render.chat_settings((await touch(update, context)).settings))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    text = message.text if message and message.text else ""
-    await send_reply(update, render.unknown_command(text.split()[0] if text else "that"))
+    words = (message.text or "").split() if message else []
+    await send_reply(update, render.unknown_command(words[0] if words else "that"))
 
 
 async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send_reply(update, Reply("I answer commands: try /summary, or /help for the list."))
+    await send_reply(update, render.not_a_command())
+
+
+async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was added to a chat, removed from it, or blocked by the user."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    status = change.new_chat_member.status
+    if status in (ChatMember.LEFT, ChatMember.BANNED):
+        await services(context).chats.left(change.chat.id)
+    else:
+        await services(context).chats.touch(change.chat.id, change.chat.type, change.chat.title)
+
+
+def _last_page(update: Update, state: ChatState, view: str) -> int:
+    """Lists reopen at the page the chat last turned to (groups always start at the top)."""
+    return 1 if is_group(update) else state.page(view)
+
+
+# Buttons. Callback data is short and self-contained ("qs:12:3"), so a button from an old
+# message still works after a restart, or answers that it is out of date.
+
+IN_PLACE = ("qs", "tl", "src", "set")  # page turns and settings edit their own message
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every inline button: page turns edit the message in place, others send a new reply."""
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await answer_button(query)
     data = query.data or ""
     reply = await _button_reply(data, update, context)
-    message = query.message
-    if reply is None:
-        return
-    if (
-        data.startswith(("qs:", "tl:", "set:"))
-        and message is not None
-        and hasattr(message, "edit_text")
-    ):
-        await edit_reply(message, reply)  # type: ignore[arg-type]
+    if data.partition(":")[0] in IN_PLACE and query.message is not None:
+        await edit_reply(update, query.message, reply)
     else:
         await send_reply(update, reply)
 
 
-async def _button_reply(
-    data: str, update: Update, context: ContextTypes.DEFAULT_TYPE
-) -> Reply | None:
+async def _button_reply(data: str, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Reply:
     kind, _, rest = data.partition(":")
-    core = services(context).core
-    chat = update.effective_chat
-    numbers = [int(p) for p in rest.split(":") if p.isdigit()]
+    found = services(context)
+    briefing = found.core.briefing
+    state = await touch(update, context)
+    prefs = state.settings
+    chat = state.chat_id
+    numbers = [int(p) for p in rest.split(":") if p.isdigit() and len(p) < 12]
     if kind == "qs" and len(numbers) == 2:
-        page = await core.briefing.quotes_of(numbers[0], page=numbers[1])
-        if chat is not None:
-            await services(context).chats.remember_page(chat.id, f"quotes:{numbers[0]}", numbers[1])
-        return render.quotes(page) if page else Reply("That speaker is no longer in the store.")
+        speaker, page = numbers
+        result = await briefing.quotes_of(speaker, page=page)
+        if result is None:
+            return Reply("That speaker is no longer in the store.")
+        await found.chats.remember_page(chat, f"quotes:{speaker}", result.page)
+        return render.quotes(result, prefs.date_style)
     if kind == "tl" and len(numbers) == 1:
-        if chat is not None:
-            await services(context).chats.remember_page(chat.id, "timeline", numbers[0])
-        return render.timeline(await core.briefing.timeline(page=numbers[0]))
+        events = await briefing.timeline(page=numbers[0])
+        await found.chats.remember_page(chat, "timeline", events.page)
+        return render.timeline(events, prefs.date_style)
+    if kind == "src" and len(numbers) == 1:
+        articles = await briefing.sources(page=numbers[0])
+        await found.chats.remember_page(chat, "sources", articles.page)
+        return render.sources(articles, prefs.date_style)
     if kind == "kp" and len(numbers) == 1:
-        return render.key_point(await core.briefing.key_point(numbers[0]))
+        return render.key_point(await briefing.key_point(numbers[0]), prefs.date_style)
     if kind == "cmd":
-        return await _command_button(rest, context)
-    if kind == "set" and chat is not None:
+        return await _command_button(rest, context, state)
+    if kind == "set":
         name, _, value = rest.partition("=")
-        changed = await services(context).chats.change_setting(chat.id, name, value)
-        return render.chat_settings(changed)
-    return Reply("That button is from an older message; send the command again.")
+        return render.chat_settings(await found.chats.change_setting(chat, name, value))
+    return render.stale_button()
 
 
-async def _command_button(name: str, context: ContextTypes.DEFAULT_TYPE) -> Reply:
-    briefing = services(context).core.briefing
+async def _command_button(name: str, context: ContextTypes.DEFAULT_TYPE, state: ChatState) -> Reply:
+    found = services(context)
+    dates = state.settings.date_style
     if name == "summary":
-        return render.summary(await briefing.summary())
+        return render.summary(await found.chats.summary(state.chat_id, state), dates)
     if name == "quotes":
-        return render.speakers(await briefing.speakers())
+        return render.speakers(await found.core.briefing.speakers())
     if name == "timeline":
-        return render.timeline(await briefing.timeline())
-    return render.help_text()
+        return render.timeline(await found.core.briefing.timeline(), dates)
+    if name == "help":
+        return render.help_text()
+    return render.stale_button()
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -58,6 +59,9 @@ class Article(Base):
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+Index("ix_articles_newest", Article.published.desc(), Article.id.desc())
+
+
 class Speaker(Base):
     __tablename__ = "speakers"
 
@@ -88,7 +92,10 @@ class Quote(Base):
     first_published: Mapped[dt.date | None] = mapped_column(Date)
     source_count: Mapped[int] = mapped_column(Integer, default=1)
 
-    __table_args__ = (Index("ix_quotes_speaker_first", "speaker_id", "partial", "id"),)
+
+Index(
+    "ix_quotes_speaker_first", Quote.speaker_id, Quote.partial, Quote.source_count.desc(), Quote.id
+)
 
 
 class QuoteSource(Base):
@@ -114,10 +121,13 @@ class Event(Base):
     # True when the date comes from another article's publication date, not this one's.
     inferred: Mapped[bool] = mapped_column(Boolean, default=False)
     # Chronological order; undated events sort last.
-    sort_key: Mapped[int] = mapped_column(Integer, index=True)
+    sort_key: Mapped[int] = mapped_column(Integer)
     source_count: Mapped[int] = mapped_column(Integer, default=1)
     # Another source gave a different date for this event.
     disputed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+Index("ix_events_order", Event.sort_key, Event.source_count.desc(), Event.id)
 
 
 class EventSource(Base):
@@ -157,8 +167,20 @@ class Claim(Base):
     # Another claim contradicts this one (see claim_conflicts).
     disputed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Last time a source or a conflict was added: "since you last looked" compares with it.
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
-    __table_args__ = (Index("ix_claims_rank", "outlet_count", "source_count", "id"),)
+
+Index("ix_claims_rank", Claim.outlet_count.desc(), Claim.source_count.desc(), Claim.id)
+Index(
+    "ix_claims_status_rank",
+    Claim.status,
+    Claim.outlet_count.desc(),
+    Claim.source_count.desc(),
+    Claim.id,
+)
 
 
 class ClaimSource(Base):
@@ -235,6 +257,8 @@ class Chat(Base):
     date_style: Mapped[str] = mapped_column(String(10), default="day-month")
     # Last page shown per list, e.g. "timeline" or "quotes:12".
     pages: Mapped[str] = mapped_column(Text, default="{}")
+    # The store's picture version when the chat last asked for /summary.
+    seen_version: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -266,4 +290,128 @@ __all__ = [
     "SpeakerAlias",
     "StoreState",
     "StoryTerm",
+]
+
+
+# Sources, subscriptions and digests
+
+
+class Source(Base):
+    """A feed or web page the bot polls for new articles, with its fetch state."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    # "feed" (RSS/Atom) or "page" (one web page, ingested again when it changes)
+    kind: Mapped[str] = mapped_column(String(10), default="feed")
+    title: Mapped[str | None] = mapped_column(String(500))
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=900)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_fetch_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_ok_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_fetch_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    # Consecutive failed fetches; the next fetch waits interval * 2**failures (capped).
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    articles_added: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SourceEntry(Base):
+    """A feed entry already handled, by its id or link, so no article is fetched twice."""
+
+    __tablename__ = "source_entries"
+
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the entry id
+    url: Mapped[str] = mapped_column(String(2000))
+    # "added", "duplicate", "skipped" or "error" (retried a few times)
+    status: Mapped[str] = mapped_column(String(20))
+    article_id: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Subscription(Base):
+    """A chat that asked for digests; its mode is the chat's digest_mode."""
+
+    __tablename__ = "subscriptions"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="private")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Daily digests: local hour and IANA time zone.
+    hour: Mapped[int] = mapped_column(Integer, default=8)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Quiet hours, local, [start, end) wrapping midnight; None for none.
+    quiet_start: Mapped[int | None] = mapped_column(Integer)
+    quiet_end: Mapped[int | None] = mapped_column(Integer)
+    # Instant digests: at most one per this many minutes; None for the configured default.
+    every_minutes: Mapped[int | None] = mapped_column(Integer)
+    # The picture snapshot the chat's last digest brought it up to.
+    seen_version: Mapped[int] = mapped_column(Integer, default=0)
+    last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+Index("ix_subscriptions_due", Subscription.active, Subscription.seen_version)
+
+
+class PictureSnapshot(Base):
+    """The picture (claims, quotes, events) at one picture version, as JSON, to diff against."""
+
+    __tablename__ = "picture_snapshots"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    picture: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DigestMessage(Base):
+    """One rendered digest, shared by every chat that goes from the same version to the next."""
+
+    __tablename__ = "digest_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    from_version: Mapped[int] = mapped_column(Integer)
+    to_version: Mapped[int] = mapped_column(Integer)
+    html: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OutboxMessage(Base):
+    """One message to deliver: pending, sending, sent, blocked or failed."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digest_messages.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("chat_id", "digest_id"),)
+
+
+Index("ix_outbox_queue", OutboxMessage.status, OutboxMessage.not_before, OutboxMessage.id)
+
+__all__ += [
+    "DigestMessage",
+    "OutboxMessage",
+    "PictureSnapshot",
+    "Source",
+    "SourceEntry",
+    "Subscription",
 ]

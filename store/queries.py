@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import TextClause
 
 from store.models import (
     Article,
@@ -1055,39 +1056,41 @@ class SearchRow:
     snippet: str
 
 
+# PostgreSQL's text search vector of an article; the migration's GIN index is built on exactly
+# this expression, so the planner can use it.
+SEARCH_VECTOR = "to_tsvector('english', coalesce(title, '') || ' ' || body)"
+
+
+def search_query(
+    dialect: str, words: Sequence[str], limit: int
+) -> tuple[TextClause, dict[str, object]]:
+    """The ranked full-text query for `dialect`: FTS5 with bm25 on SQLite (titles weigh
+    double), plainto_tsquery with ts_rank over the indexed vector on PostgreSQL."""
+    if dialect == "postgresql":
+        statement = text(
+            "SELECT id, ts_headline('english', body, q, 'MaxWords=30, MinWords=15, "
+            'StartSel="", StopSel=""\') '
+            f"FROM articles, plainto_tsquery('english', :q) q WHERE {SEARCH_VECTOR} @@ q "
+            f"ORDER BY ts_rank({SEARCH_VECTOR}, q) DESC, id LIMIT :limit"
+        )
+        return statement, {"q": " ".join(words), "limit": limit}
+    statement = text(
+        "SELECT rowid, snippet(article_search, 1, '', '', '…', 24) FROM article_search "
+        "WHERE article_search MATCH :match ORDER BY bm25(article_search, 2.0, 1.0) LIMIT :limit"
+    )
+    match = " ".join('"' + w.replace('"', "") + '"' for w in words)
+    return statement, {"match": match, "limit": limit}
+
+
 async def search_articles(
     session: AsyncSession, words: Sequence[str], limit: int = 10
 ) -> list[SearchRow]:
     """Articles containing every word, best ranked first: FTS5 on SQLite, tsvector on PostgreSQL."""
     if not words:
         return []
-    if _dialect(session) == "postgresql":
-        return await _search_postgres(session, words, limit)
-    match = " ".join('"' + w.replace('"', "") + '"' for w in words)
-    rows = await session.execute(
-        text(
-            "SELECT rowid, snippet(article_search, 1, '', '', '…', 24) FROM article_search "
-            "WHERE article_search MATCH :match ORDER BY bm25(article_search) LIMIT :limit"
-        ),
-        {"match": match, "limit": limit},
-    )
-    return await _search_rows(session, list(rows))
-
-
-async def _search_postgres(
-    session: AsyncSession, words: Sequence[str], limit: int
-) -> list[SearchRow]:
-    rows = await session.execute(
-        text(
-            "SELECT id, ts_headline('english', body, q, 'MaxWords=30, MinWords=15, "
-            'StartSel="", StopSel=""\') FROM articles, plainto_tsquery(\'english\', :q) q '
-            "WHERE to_tsvector('english', coalesce(title, '') || ' ' || body) @@ q "
-            "ORDER BY ts_rank(to_tsvector('english', coalesce(title, '') || ' ' || body), q) DESC "
-            "LIMIT :limit"
-        ),
-        {"q": " ".join(words), "limit": limit},
-    )
-    return await _search_rows(session, list(rows))
+    statement, parameters = search_query(_dialect(session), words, limit)
+    rows = await session.execute(statement, parameters)
+    return await _search_rows(session, [(row[0], row[1]) for row in rows])
 
 
 async def _search_rows(session: AsyncSession, found: list[tuple[int, str]]) -> list[SearchRow]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import json
@@ -64,6 +65,8 @@ class FakeBotAPI:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     fail_next: dict[str, tuple[int, str, dict[str, Any] | None]] = field(default_factory=dict)
+    # What each chat shows: (chat id, message id) -> (text, reply markup), for edits.
+    messages: dict[tuple[int, int], tuple[str, Any]] = field(default_factory=dict)
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
@@ -72,8 +75,18 @@ class FakeBotAPI:
     def texts(self) -> list[str]:
         return [str(p["text"]) for p in self.sent()]
 
+    def last(self, method: str = "sendMessage") -> dict[str, Any]:
+        return self.sent(method)[-1]
+
     def request(self) -> HTTPXRequest:
-        return HTTPXRequest(httpx_kwargs={"transport": httpx.MockTransport(self.handle)})
+        return HTTPXRequest(httpx_kwargs={"transport": httpx.MockTransport(self.handle_async)})
+
+    async def handle_async(self, request: httpx.Request) -> httpx.Response:
+        """As `handle`; an empty getUpdates waits a little, as long polling does."""
+        response = self.handle(request)
+        if request.url.path.endswith("/getUpdates") and response.json().get("result") == []:
+            await asyncio.sleep(0.01)
+        return response
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         method = request.url.path.rsplit("/", 1)[-1]
@@ -115,31 +128,64 @@ class FakeBotAPI:
         if method == "getUpdates":
             pending, self.updates = self.updates, []
             return pending
-        if method in ("sendMessage", "editMessageText"):
-            return self._message(params)
-        if method in ("answerCallbackQuery", "setMyCommands", "deleteWebhook", "setWebhook",
-                      "deleteMyCommands", "close", "logOut"):  # fmt: skip
+        if method == "sendMessage":
+            return self._message(params, next(self._message_ids))
+        if method == "editMessageText":
+            return self._edit(params)
+        if method == "setMyCommands":
+            return self._commands(params)
+        if method in ("answerCallbackQuery", "deleteWebhook", "setWebhook", "deleteMyCommands",
+                      "close", "logOut"):  # fmt: skip
             return True
         raise TelegramHTMLError(f"method {method} not found")
 
-    def _message(self, params: dict[str, Any]) -> dict[str, Any]:
-        text = str(params.get("text", ""))
+    def _edit(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise TelegramHTMLError("message to edit not found")
+        if self.messages[key] == (str(params.get("text", "")), self._markup(params)):
+            raise TelegramHTMLError(
+                "message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message"
+            )
+        return self._message(params, key[1])
+
+    def _commands(self, params: dict[str, Any]) -> bool:
+        commands = params.get("commands")
+        if isinstance(commands, str):
+            commands = json.loads(commands)
+        if not commands or len(commands) > 100:
+            raise TelegramHTMLError("BOT_COMMANDS_TOO_MUCH")
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]):
+                raise TelegramHTMLError("BOT_COMMAND_INVALID")
+            if not 1 <= len(command["description"]) <= 256:
+                raise TelegramHTMLError("BOT_COMMAND_DESCRIPTION_INVALID")
+        return True
+
+    def _markup(self, params: dict[str, Any]) -> Any:
+        markup = params.get("reply_markup")
+        return json.loads(markup) if isinstance(markup, str) else markup
+
+    def _message(self, params: dict[str, Any], message_id: int) -> dict[str, Any]:
+        markup_text = str(params.get("text", ""))
+        text = markup_text
         if params.get("parse_mode") == "HTML":
             text = parse_telegram_html(text)
         if not text.strip():
             raise TelegramHTMLError("message text is empty")
         if len(text.encode("utf-16-le")) // 2 > 4096:
             raise TelegramHTMLError("message is too long")
-        markup = params.get("reply_markup")
-        if isinstance(markup, str):
-            markup = json.loads(markup)
+        markup = self._markup(params)
         for row in (markup or {}).get("inline_keyboard", []):
             for button in row:
                 data = button.get("callback_data", "")
                 if not 1 <= len(data.encode()) <= 64:
                     raise TelegramHTMLError("BUTTON_DATA_INVALID")
+                if not str(button.get("text", "")).strip():
+                    raise TelegramHTMLError("BUTTON_TEXT_INVALID")
         chat_id = int(params["chat_id"])
-        message_id = int(params.get("message_id") or next(self._message_ids))
+        self.messages[(chat_id, message_id)] = (markup_text, markup)
         chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
         if chat_id < 0:
             chat["title"] = "Test group"

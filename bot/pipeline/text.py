@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -120,6 +121,7 @@ def _trimmed(paragraph: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light suffix stripper so that "drones"/"drone" and "deployed"/"deploy" compare equal."""
     word = word.replace("’", "'")

@@ -103,9 +103,9 @@ def test_publication_dates(value: str, expected: dt.date | None) -> None:
     ("text", "tidy"),
     [
         ("On , the storm hit the coast.", "The storm hit the coast."),
-        ("The minister announced on , that the bridge opens.", "The minister announced that the bridge opens."),
-        ("A meeting took place in Paris on , resulting in a pact.", "A meeting took place in Paris, resulting in a pact."),
+        ("He announced on , that it opens.", "He announced that it opens."),
+        ("They met in Paris on , resulting in a pact.", "They met in Paris, resulting in a pact."),
     ],
-)  # fmt: skip
+)
 def test_blank_dates_leave_no_gap(text: str, tidy: str) -> None:
     assert without_blank_dates(text) == tidy

@@ -69,9 +69,7 @@ HTML = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 
 def test_html_goes_through_the_main_text_extractor() -> None:
     paragraphs = "".join(f"<p>{p}</p>" for p in BODY.split("\n\n"))
-    document = parse_document(
-        HTML.format(paragraphs=paragraphs).encode(), source_name="page.html"
-    )
+    document = parse_document(HTML.format(paragraphs=paragraphs).encode(), source_name="page.html")
     text = " ".join(document.paragraphs)
     assert "harbour bridge" in text
     assert "alert" not in text and "injected" not in text and "Most read" not in text
@@ -91,7 +89,9 @@ def test_another_language_is_recognised() -> None:
     assert parse_document(BODY.encode(), source_name="a.txt").english
 
 
-@pytest.mark.parametrize("data", [b"\x00\x01\x02binary\xff" * 50, b"   \n\n ", bytes(range(256)) * 8])
+@pytest.mark.parametrize(
+    "data", [b"\x00\x01\x02binary\xff" * 50, b"   \n\n ", bytes(range(256)) * 8]
+)
 def test_junk_is_refused_with_a_reason(data: bytes) -> None:
     with pytest.raises(UnreadableDocument):
         parse_document(data, source_name="junk.txt")

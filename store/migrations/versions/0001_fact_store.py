@@ -16,6 +16,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Key points are ranked by independent outlets, then by articles, oldest claim first.
+_CLAIM_RANK: list[str | sa.TextClause] = [
+    sa.text("outlet_count DESC"),
+    sa.text("source_count DESC"),
+    "id",
+]
+
+
 def upgrade() -> None:
     op.create_table(
         "articles",
@@ -48,6 +56,9 @@ def upgrade() -> None:
             batch_op.f("ix_articles_source_group"), ["source_group"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_articles_url"), ["url"], unique=False)
+        batch_op.create_index(
+            "ix_articles_newest", [sa.text("published DESC"), sa.text("id DESC")], unique=False
+        )
 
     op.create_table(
         "chats",
@@ -58,6 +69,7 @@ def upgrade() -> None:
         sa.Column("digest_mode", sa.String(length=10), nullable=False),
         sa.Column("date_style", sa.String(length=10), nullable=False),
         sa.Column("pages", sa.Text(), nullable=False),
+        sa.Column("seen_version", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chats")),
@@ -72,12 +84,13 @@ def upgrade() -> None:
         sa.Column("numbers", sa.String(length=500), nullable=False),
         sa.Column("disputed", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_claims")),
     )
     with op.batch_alter_table("claims", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_claims_rank", ["outlet_count", "source_count", "id"], unique=False
-        )
+        batch_op.create_index("ix_claims_rank", _CLAIM_RANK, unique=False)
+        batch_op.create_index("ix_claims_status_rank", ["status", *_CLAIM_RANK], unique=False)
+        batch_op.create_index(batch_op.f("ix_claims_updated_at"), ["updated_at"], unique=False)
 
     op.create_table(
         "events",
@@ -94,7 +107,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_events_sort_key"), ["sort_key"], unique=False)
+        batch_op.create_index(
+            "ix_events_order", ["sort_key", sa.text("source_count DESC"), "id"], unique=False
+        )
 
     op.create_table(
         "speakers",
@@ -258,7 +273,9 @@ def upgrade() -> None:
     with op.batch_alter_table("quotes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_quotes_key"), ["key"], unique=False)
         batch_op.create_index(
-            "ix_quotes_speaker_first", ["speaker_id", "partial", "id"], unique=False
+            "ix_quotes_speaker_first",
+            ["speaker_id", "partial", sa.text("source_count DESC"), "id"],
+            unique=False,
         )
 
     op.create_table(
@@ -345,15 +362,18 @@ def downgrade() -> None:
 
     op.drop_table("speakers")
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_events_sort_key"))
+        batch_op.drop_index("ix_events_order")
 
     op.drop_table("events")
     with op.batch_alter_table("claims", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_claims_updated_at"))
+        batch_op.drop_index("ix_claims_status_rank")
         batch_op.drop_index("ix_claims_rank")
 
     op.drop_table("claims")
     op.drop_table("chats")
     with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_index("ix_articles_newest")
         batch_op.drop_index(batch_op.f("ix_articles_url"))
         batch_op.drop_index(batch_op.f("ix_articles_source_group"))
 

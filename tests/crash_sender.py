@@ -1,0 +1,43 @@
+"""A delivery process to kill: sends the outbox through a sender that logs each delivery to a file.
+
+Run as `python -m tests.crash_sender DATABASE_URL LOG_PATH`; the test kills it with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.outbox import Buttons, Limits, OutboxWorker, RateLimiter, SendResult
+from store.db import create_engine, session_factory
+
+
+class FileSender:
+    """Each delivered message is one line "chat_id" in the log, written before the answer."""
+
+    def __init__(self, log: Path, latency: float = 0.005) -> None:
+        self.log = log
+        self.latency = latency
+        self.count = 0
+
+    async def send(self, chat_id: int, html: str, buttons: Buttons) -> SendResult:
+        await asyncio.sleep(self.latency)
+        with self.log.open("a") as handle:
+            handle.write(f"{chat_id}\n")
+        self.count += 1
+        return SendResult("sent", message_id=self.count)
+
+
+async def main(url: str, log: Path) -> None:
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    limiter = RateLimiter(Limits().scaled(10))  # 300 messages/s
+    worker = OutboxWorker(sessions, FileSender(log), limiter, concurrency=8, window=16)
+    await worker.recover()
+    await worker.run()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], Path(sys.argv[2])))

@@ -1,0 +1,30 @@
+"""The benchmarks run (on tiny inputs; nothing here is timed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks import handlers
+from benchmarks.facts import fill_store
+from bot.app import Services
+
+
+async def test_handler_benchmark_runs_on_a_tiny_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = await handlers.run([20], rounds=3, folder=tmp_path)
+    assert [row[2] for row in rows] == ["/summary", "/quotes", "/timeline", "mixed"]
+    handlers.print_table(rows)
+    assert "p99 wall" in capsys.readouterr().out
+
+
+async def test_synthetic_store_fills_every_table(services: Services) -> None:
+    counts = await fill_store(services.sessions, 30)
+    assert counts["articles"] == 30
+    assert all(counts[name] > 0 for name in ("speakers", "quotes", "claims", "events"))
+    summary = await services.briefing.summary()
+    assert summary.articles == 30 and summary.points
+    timeline = await services.briefing.timeline()
+    assert timeline.total == counts["events"]

@@ -1,0 +1,54 @@
+"""Full-text search: FTS5 on SQLite (run here), and the PostgreSQL query over its GIN index."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from benchmarks.facts import fill_store
+from bot.app import Services
+from store import queries
+from store.migrate import MIGRATIONS
+
+
+def _first_migration() -> object:
+    path = MIGRATIONS / "versions" / "0001_fact_store.py"
+    spec = importlib.util.spec_from_file_location("fact_store_migration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_sqlite_search_is_ranked_and_limited(services: Services) -> None:
+    await fill_store(services.sessions, 40)
+    result = await services.briefing.search("peace agreement", limit=5)
+    assert 1 <= len(result.hits) <= 5
+    assert all(hit.snippet for hit in result.hits)
+    assert (await services.briefing.search("qwxzv")).hits == ()
+    assert (await services.briefing.search('" OR * NEAR(')).hits == ()
+
+
+async def test_a_new_article_is_found_at_once(services: Services) -> None:
+    async with services.sessions.begin() as session:
+        await queries.add_article(
+            session, url=None, outlet="Example", title="Glacier report", source_group="ex",
+            content_hash="e" * 64, body="The glacier retreated by forty metres.",
+        )  # fmt: skip
+    (hit,) = (await services.briefing.search("glacier metres")).hits
+    assert hit.article.title == "Glacier report"
+
+
+def test_postgres_search_uses_the_indexed_vector() -> None:
+    statement, parameters = queries.search_query("postgresql", ["peace", "deal"], 8)
+    sql = str(statement)
+    assert "plainto_tsquery('english', :q)" in sql and "ts_rank(" in sql
+    assert f"WHERE {queries.SEARCH_VECTOR} @@ q" in sql
+    assert parameters == {"q": "peace deal", "limit": 8}
+    index = " ".join(_first_migration()._POSTGRES_SEARCH)  # type: ignore[attr-defined]
+    assert f"USING gin ({queries.SEARCH_VECTOR})" in index
+
+
+def test_sqlite_search_uses_fts5() -> None:
+    statement, parameters = queries.search_query("sqlite", ['pe"ace'], 3)
+    assert "MATCH :match" in str(statement) and "bm25(" in str(statement)
+    assert parameters == {"match": '"peace"', "limit": 3}
