@@ -880,15 +880,17 @@ async def claim_sources(
 
 async def claim_conflicts(session: AsyncSession, claim_ids: Sequence[int]) -> dict[int, list[str]]:
     ids = list(claim_ids)
+    if not ids:
+        return {}
     rows = await session.execute(
-        select(ClaimConflict).where(
+        select(ClaimConflict.claim_id, ClaimConflict.other_id, ClaimConflict.reason).where(
             ClaimConflict.claim_id.in_(ids) | ClaimConflict.other_id.in_(ids)
         )
     )
     found: dict[int, list[str]] = {}
-    for (conflict,) in rows:
-        for claim_id in (conflict.claim_id, conflict.other_id):
-            found.setdefault(claim_id, []).append(conflict.reason)
+    for first, second, reason in rows:
+        for claim_id in (first, second):
+            found.setdefault(claim_id, []).append(reason)
     return found
 
 
@@ -943,16 +945,19 @@ async def quotes_page(
             or 0
         )
     quotes = list(
-        await session.scalars(
-            select(Quote)
+        await session.execute(
+            select(Quote.id, Quote.text, Quote.partial)
             .where(Quote.speaker_id == speaker_id)
             .order_by(Quote.partial, Quote.source_count.desc(), Quote.id)
             .offset(offset)
             .limit(limit)
         )
     )
-    sources = await _quote_sources(session, [q.id for q in quotes]) if quotes else {}
-    return [QuoteWithSources(q.id, q.text, q.partial, sources.get(q.id, [])) for q in quotes], total
+    sources = await _quote_sources(session, [q[0] for q in quotes]) if quotes else {}
+    return [
+        QuoteWithSources(q_id, text, bool(partial), sources.get(q_id, []))
+        for q_id, text, partial in quotes
+    ], total
 
 
 async def all_quotes(session: AsyncSession) -> list[tuple[str, QuoteWithSources]]:
@@ -1007,32 +1012,41 @@ async def timeline_page(
     return await timeline_events(session, offset, limit), await count_events(session)
 
 
-async def timeline_events(session: AsyncSession, offset: int, limit: int) -> list[EventWithSources]:
-    """One page of events in date order (undated last), read along ix_events_order."""
+async def timeline_events(
+    session: AsyncSession, offset: int, limit: int, *, with_articles: bool = True
+) -> list[EventWithSources]:
+    """One page of events in date order (undated last), read along ix_events_order.
+
+    `with_articles=False` skips looking up which articles tell each event (the reader sees
+    only how many do, which the event row already holds).
+    """
     if limit <= 0:
         return []
-    events = list(
-        await session.scalars(
-            select(Event)
+    rows = list(
+        await session.execute(
+            select(
+                Event.id, Event.text, Event.date, Event.precision, Event.season,
+                Event.approximate, Event.inferred, Event.disputed, Event.source_count,
+            )
             .order_by(Event.sort_key, Event.source_count.desc(), Event.id)
             .offset(offset)
             .limit(limit)
         )
-    )
+    )  # fmt: skip
     article_ids: dict[int, list[int]] = {}
-    if events:
+    if rows and with_articles:
         for event_id, article_id in await session.execute(
             select(EventSource.event_id, EventSource.article_id)
-            .where(EventSource.event_id.in_([e.id for e in events]))
+            .where(EventSource.event_id.in_([row[0] for row in rows]))
             .order_by(EventSource.article_id)
         ):
             article_ids.setdefault(event_id, []).append(article_id)
     return [
         EventWithSources(
-            e.id, e.text, e.date, e.precision, e.season, e.approximate, e.inferred, e.disputed,
-            e.source_count, article_ids.get(e.id, []),
+            row[0], row[1], row[2], row[3], row[4], bool(row[5]), bool(row[6]), bool(row[7]),
+            row[8], article_ids.get(row[0], []),
         )
-        for e in events
+        for row in rows
     ]  # fmt: skip
 
 

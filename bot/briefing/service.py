@@ -182,7 +182,7 @@ class Briefing:
             pages = max(1, math.ceil(total / EVENTS_PER_PAGE))
             page = min(max(1, page), pages)
             rows = await queries.timeline_events(
-                session, (page - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE
+                session, (page - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE, with_articles=False
             )
         events = tuple(
             EventView(
