@@ -62,21 +62,25 @@ class ArticleRow:
 
 
 def _insert(session: AsyncSession, table: type[object]) -> object:
-    return (pg_insert if _dialect(session) == "postgresql" else sqlite_insert)(table)
+    core_table = table.__table__  # type: ignore[attr-defined]
+    return (pg_insert if _dialect(session) == "postgresql" else sqlite_insert)(core_table)
 
 
 async def insert_ignore(
     session: AsyncSession, table: type[object], rows: Sequence[dict[str, object]]
 ) -> int:
-    """Bulk insert that skips rows whose primary key already exists; returns rows inserted."""
+    """Bulk insert that skips rows whose primary key already exists; returns rows inserted.
+    It goes through Core on the session's connection: the ORM's bulk machinery is not needed
+    for plain rows and costs more than the statement."""
     if not rows:
         return 0
     statement = _insert(session, table).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    connection = await session.connection()
     if len(rows) == 1:
         # A single-row statement reports its row count on every backend; executemany may not.
-        result = await session.execute(statement.values(**rows[0]))
+        result = await connection.execute(statement.values(**rows[0]))
         return max(0, int(getattr(result, "rowcount", 0) or 0))
-    result = await session.execute(statement, list(rows))
+    result = await connection.execute(statement, list(rows))
     return max(0, int(getattr(result, "rowcount", 0) or 0))
 
 
@@ -955,8 +959,8 @@ async def quotes_page(
     )
     sources = await _quote_sources(session, [q[0] for q in quotes]) if quotes else {}
     return [
-        QuoteWithSources(q_id, text, bool(partial), sources.get(q_id, []))
-        for q_id, text, partial in quotes
+        QuoteWithSources(quote_id, words, bool(partial), sources.get(quote_id, []))
+        for quote_id, words, partial in quotes
     ], total
 
 
@@ -1053,14 +1057,26 @@ async def timeline_events(
 async def source_rows(
     session: AsyncSession, offset: int = 0, limit: int | None = None
 ) -> list[tuple[SourceRow, str | None, str]]:
-    """Articles, newest first, with their title and status."""
+    """Articles, newest first, with their title (the opening words when they have none) and
+    status."""
     statement = (
-        select(*_SOURCE_COLUMNS, Article.title, Article.status)
+        select(*_SOURCE_COLUMNS, Article.title, Article.status, func.substr(Article.body, 1, 160))
         .order_by(Article.published.desc(), Article.id.desc())
         .offset(offset)
         .limit(limit)
     )
-    return [(_source_of(row[:5]), row[5], row[6]) for row in await session.execute(statement)]
+    return [
+        (_source_of(row[:5]), row[5] or opening_words(row[7]), row[6])
+        for row in await session.execute(statement)
+    ]
+
+
+def opening_words(body: str | None, limit: int = 80) -> str | None:
+    """A stand-in title: the start of the article, cut at a word."""
+    text = " ".join((body or "").split())
+    if len(text) <= limit:
+        return text or None
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:–—-") + "…"
 
 
 @dataclass(frozen=True, slots=True)
