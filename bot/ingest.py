@@ -415,7 +415,8 @@ class ArticleLoader:
         self, article_id: int, paragraphs: Sequence[str], anchor: dt.date | None, inferred: bool
     ) -> None:
         """Each dated (or blank-dated) event joins the stored event it retells, or is added."""
-        candidates = extract_events(paragraphs, anchor)
+        people = [(p.name, p.aliases) for p in find_people(paragraphs)]
+        candidates = extract_events(paragraphs, anchor, people)
         if not candidates:
             return
         counts, size = await self.story_profile({t for c in candidates for t in c.terms})

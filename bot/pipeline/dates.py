@@ -142,6 +142,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("month_year", rf"\b{_MONTH},?\s+(?:of\s+)?{_YEAR}\b"),
         ("month_day", rf"\b{_MONTH}\s+{_DAY}{_RANGE_END}\b(?!\s*(?:,\s*)?\d)"),
         ("day_month", rf"\b{_DAY}{_RANGE_END}\s+(?:of\s+)?{_MONTH}\b"),
+        ("day_after_that",
+         r"\b(?:on\s+)?(?:the\s+(?P<which>following|next|previous)\s+day"
+         r"|(?:a|one)\s+day\s+(?P<later>later|earlier))\b"),
         ("relative_day",
          r"\b(?:a|one|two|three|the)\s+days?\s+(?P<direction>after|before|later|earlier)\b"),
         ("ago", rf"\b{_HEDGE}?\s*{_COUNT}\s+(?P<unit>years?|months?|weeks?|days?)\s+ago\b"),
@@ -187,8 +190,11 @@ class DateMention:
     applies_to_following: bool = False
 
 
-def find_date_mentions(sentence: str, anchor: dt.date | None) -> list[DateMention]:
-    """Every date expression in `sentence`, left to right; relative ones need an anchor."""
+def find_date_mentions(
+    sentence: str, anchor: dt.date | None, previous: FuzzyDate | None = None
+) -> list[DateMention]:
+    """Every date expression in `sentence`, left to right; relative ones need an anchor (the
+    article's date) and "the following day" the last day the text named (`previous`)."""
     if not _TRIGGER.search(sentence):
         return []  # most sentences have no date: one scan instead of one per pattern
     taken: list[tuple[int, int]] = []
@@ -201,7 +207,11 @@ def find_date_mentions(sentence: str, anchor: dt.date | None) -> list[DateMentio
                 continue  # "may", "march" as verbs and nouns: English capitalises months
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
-            mention = _resolve(kind, match, anchor)
+            mention = (
+                _day_after_that(match, previous)
+                if kind == "day_after_that"
+                else _resolve(kind, match, anchor)
+            )
             if mention is None and kind not in _DAY_KINDS:
                 continue
             taken.append((start, end))  # an impossible day ("February 31") is no date at all
@@ -221,6 +231,18 @@ def _without_echoes(mentions: list[DateMention], sentence: str) -> list[DateMent
         else:
             kept.append(mention)
     return kept
+
+
+def _day_after_that(match: re.Match[str], previous: FuzzyDate | None) -> DateMention:
+    """ "On the following day": one day after the day the text last named."""
+    start, end = match.span()
+    if previous is None or previous.precision is not Precision.DAY or previous.month is None:
+        return DateMention(start, end, None)
+    groups = match.groupdict()
+    back = groups["which"] == "previous" or groups["later"] == "earlier"
+    day = dt.date(previous.year, previous.month, previous.day or 1)
+    day += dt.timedelta(days=-1 if back else 1)
+    return DateMention(start, end, FuzzyDate.of_day(day, approximate=previous.approximate))
 
 
 def _resolve(kind: str, match: re.Match[str], anchor: dt.date | None) -> DateMention | None:

@@ -31,22 +31,62 @@ class EventCandidate:
     terms: frozenset[str]
 
 
-def extract_events(paragraphs: Sequence[str], anchor: dt.date | None) -> list[EventCandidate]:
-    """One candidate per date expression (or blank date) found in the article's sentences."""
+def extract_events(
+    paragraphs: Sequence[str],
+    anchor: dt.date | None,
+    people: Sequence[tuple[str, Sequence[str]]] = (),
+) -> list[EventCandidate]:
+    """One candidate per date expression (or blank date) found in the article's sentences.
+
+    `people` (each a name and its other forms) lets an event told with "He ..." name the person
+    the article was last speaking of."""
     found: list[EventCandidate] = []
+    last_person: str | None = None
+    last_day: FuzzyDate | None = None  # for "the following day"
     for sentence in sentences(paragraphs):
+        mentioned = _last_named(sentence.text, people)
         if sentence.text[:1] in _QUOTE_MARKS:
+            last_person = mentioned or last_person
             continue  # somebody's words, not the writer's account of what happened
-        mentions = [m for m in find_date_mentions(sentence.text, anchor) if m.date or m.blank]
+        mentions = [
+            m for m in find_date_mentions(sentence.text, anchor, last_day) if m.date or m.blank
+        ]
+        days = [m.date for m in mentions if m.date and m.date.precision is Precision.DAY]
+        last_day = days[-1] if days else last_day
         for mention in mentions:
             text = without_blank_dates(
                 _event_text(sentence.text, mention, several=len(mentions) > 1)
             )
+            text = _named_subject(text, mentioned or last_person)
             terms = frozenset(stems(text))
             if len(terms) < 2:
                 continue
             found.append(EventCandidate(text, mention.date, sentence.text, terms))
+        last_person = mentioned or last_person
     return _merge_within(found)
+
+
+_PRONOUN_START = re.compile(r"^(?:He|She)\b")
+
+
+def _last_named(sentence: str, people: Sequence[tuple[str, Sequence[str]]]) -> str | None:
+    """The person named last in the sentence, by any form of their name."""
+    latest: tuple[int, str] | None = None
+    for name, forms in people:
+        for form in {name, *forms, name.split()[-1]}:
+            if len(form) < 3:
+                continue
+            at = sentence.rfind(form)
+            if at >= 0 and (latest is None or at > latest[0]):
+                latest = (at, name)
+    return latest[1] if latest else None
+
+
+def _named_subject(text: str, person: str | None) -> str:
+    """ "He set this out on January 27" reads "Rubio set this out ..." on a timeline."""
+    if person is None or not _PRONOUN_START.match(text):
+        return text
+    return _PRONOUN_START.sub(person.split()[-1], text, count=1)
 
 
 def event_similarity(a: frozenset[str], b: frozenset[str], weight: dict[str, float]) -> float:

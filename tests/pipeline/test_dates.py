@@ -109,3 +109,13 @@ def test_publication_dates(value: str, expected: dt.date | None) -> None:
 )
 def test_blank_dates_leave_no_gap(text: str, tidy: str) -> None:
     assert without_blank_dates(text) == tidy
+
+
+def test_the_following_day_counts_from_the_day_last_named() -> None:
+    previous = FuzzyDate.of_day(dt.date(2025, 8, 15))
+    (mention,) = find_date_mentions("On the following day they spoke.", TUESDAY, previous)
+    assert mention.date == FuzzyDate.of_day(dt.date(2025, 8, 16))
+    (earlier,) = find_date_mentions("A day earlier they had met.", TUESDAY, previous)
+    assert earlier.date == FuzzyDate.of_day(dt.date(2025, 8, 14))
+    (unknown,) = find_date_mentions("On the following day they spoke.", TUESDAY)
+    assert unknown.date is None

@@ -70,3 +70,12 @@ def test_dates_compatible_and_more_precise_never_invent_precision() -> None:
     assert not dates_compatible(day, other_month)
     assert more_precise(month, day) == day
     assert more_precise(None, month) == month
+
+
+def test_an_event_told_with_a_pronoun_names_the_person() -> None:
+    paragraphs = [
+        "The transport minister Ada Quill told a hearing that the bridge was unsafe.",
+        "She said so while testifying before the committee on Monday.",
+    ]
+    (event,) = extract_events(paragraphs, MONDAY, [("Ada Quill", ("Quill",))])
+    assert event.text.startswith("Quill said so")
