@@ -49,8 +49,19 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("timeline", "dated events in order, with the precision the sources give"),
     ("sources", "the articles and outlets in the store"),
     ("search", "find articles by words, e.g. /search peace deal"),
+    ("subscribe", "digests here whenever the picture changes"),
+    ("unsubscribe", "no more digests here"),
     ("settings", "your preferences: digests and how dates are written"),
     ("help", "this list"),
+)
+# For the bot's admins (ADMIN_IDS) only; listed in their /help and their command menu.
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("addsource", "poll a feed or page: /addsource URL [minutes]"),
+    ("feeds", "the polled sources: last fetch, articles, errors"),
+    ("removesource", "stop polling a source: /removesource ID"),
+    ("ingest", "read one article now: /ingest URL"),
+    ("stats", "articles, quotes, subscribers, queue and last errors"),
+    ("digest", "preview the next digest"),
 )
 
 
@@ -79,9 +90,12 @@ def source_label(ref: SourceRef, style: str = DATE_STYLES[0]) -> str:
     return label + (" (date inferred)" if ref.published and ref.inferred else "")
 
 
-def help_text() -> Reply:
+def help_text(*, admin: bool = False) -> Reply:
     lines = ["<b>What you can ask</b>", ""]
     lines += [f"/{name} – {esc(about)}" for name, about in COMMANDS]
+    if admin:
+        lines += ["", "<b>For admins</b>"]
+        lines += [f"/{name} – {esc(about)}" for name, about in ADMIN_COMMANDS]
     return Reply("\n".join(lines))
 
 
@@ -158,14 +172,16 @@ def summary(result: Summary, dates: str = DATE_STYLES[0]) -> Reply:
         "<b>Key points</b>",
     ]
     if result.points:
-        lines += [f"{i}. {esc(p.text)} {_marks(p)}" for i, p in enumerate(result.points, 1)]
+        lines += [
+            f"{i}. {esc(p.text)}{_reason(p)} {_marks(p)}" for i, p in enumerate(result.points, 1)
+        ]
     else:
         lines.append("No point is backed by two independent outlets yet.")
-    if result.disputed:
+    listed = {p.claim_id for p in result.points}
+    disputed = [p for p in result.disputed if p.claim_id not in listed]
+    if disputed:
         lines += ["", "<b>Disputed</b>"]
-        for point in result.disputed:
-            reason = f" ({esc(point.conflicts[0])})" if point.conflicts else ""
-            lines.append(f"• {esc(point.text)}{reason} {_marks(point)}")
+        lines += [f"• {esc(p.text)}{_reason(p)} {_marks(p)}" for p in disputed]
     if result.single_source:
         lines += ["", "<b>Single-source</b>"]
         lines += [f"• {esc(p.text)} {_marks(p)}" for p in result.single_source]
@@ -290,6 +306,11 @@ def _event_date(event: EventView, dates: str) -> str:
         return event.date_label
     prefix = "about " if event.date_label.startswith("about ") else ""
     return prefix + event.date
+
+
+def _reason(point: KeyPoint) -> str:
+    """Why a disputed point is disputed, in brackets after it."""
+    return f" ({esc(point.conflicts[0])})" if point.status == "disputed" and point.conflicts else ""
 
 
 def _marks(point: KeyPoint) -> str:

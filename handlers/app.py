@@ -13,6 +13,7 @@ from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     Message,
     Update,
 )
@@ -30,7 +31,7 @@ from telegram.request import BaseRequest
 
 from bot.app import Services
 from bot.chats import ChatService
-from bot.render import COMMANDS
+from bot.render import ADMIN_COMMANDS, COMMANDS
 from handlers import admin, commands, jobs
 from handlers.commands import BotServices
 
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 # What a group's members see in the menu; /settings and /start are for a private chat.
 GROUP_COMMANDS = ("summary", "quotes", "timeline", "sources", "search", "help")
-ADMIN_COMMANDS = (*GROUP_COMMANDS, "settings")
+GROUP_ADMIN_COMMANDS = (*GROUP_COMMANDS, "subscribe", "unsubscribe", "settings")
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -134,8 +135,16 @@ async def set_command_menu(application: BotApplication) -> None:
         menu(GROUP_COMMANDS), scope=BotCommandScopeAllGroupChats()
     )
     await application.bot.set_my_commands(
-        menu(ADMIN_COMMANDS), scope=BotCommandScopeAllChatAdministrators()
+        menu(GROUP_ADMIN_COMMANDS), scope=BotCommandScopeAllChatAdministrators()
     )
+    # The bot's own admins see their commands too, in their private chat with it.
+    everything = menu() + [BotCommand(name, about[:256]) for name, about in ADMIN_COMMANDS]
+    settings = application.bot_data["services"].core.settings
+    for admin_id in sorted(settings.admin_ids):
+        try:
+            await application.bot.set_my_commands(everything, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as exc:  # an admin who never opened a chat with the bot
+            log.warning("no command menu for admin %s: %s", admin_id, exc)
 
 
 async def run_telegram(core: Services, *, request: BaseRequest | None = None) -> int:

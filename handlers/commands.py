@@ -57,7 +57,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await touch(update, context)
-    await send_reply(update, render.help_text())
+    user = update.effective_user
+    admin = user is not None and user.id in services(context).core.settings.admin_ids
+    await send_reply(update, render.help_text(admin=admin))
 
 
 async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,29 @@ async def test_command_menu_is_set_per_scope(bot: Harness) -> None:
     assert list(menus) == ["all_private_chats", "all_group_chats", "all_chat_administrators"]
     assert [c["command"] for c in menus["all_private_chats"]] == [name for name, _ in COMMANDS]
     assert "settings" not in [c["command"] for c in menus["all_group_chats"]]
+    assert "subscribe" in [c["command"] for c in menus["all_chat_administrators"]]
+
+
+async def test_the_bots_admins_get_their_commands_in_help_and_menu(core: Services) -> None:
+    admin = core.settings.model_copy(update={"admin_ids": frozenset({USER["id"]})})
+    api = FakeBotAPI()
+    application = build_application(
+        replace(core, settings=admin), request=api.request(), rate_limit=False
+    )
+    async with application:
+        await set_command_menu(application)
+        harness = Harness(application, api)
+        (text,) = await harness.send(message("/help"))
+    scopes = [p["scope"] for p in api.sent("setMyCommands")]
+    assert scopes[-1] == {"type": "chat", "chat_id": USER["id"]}
+    menu = [c["command"] for c in api.sent("setMyCommands")[-1]["commands"]]
+    assert {"addsource", "feeds", "stats", "digest"} <= set(menu)
+    assert "For admins" in text and "/addsource" in text
+
+
+async def test_help_for_everyone_lists_no_admin_commands(bot: Harness) -> None:
+    (text,) = await bot.send(message("/help"))
+    assert "/subscribe" in text and "/addsource" not in text
 
 
 async def test_start_says_what_the_story_is_with_buttons(bot: Harness) -> None:
