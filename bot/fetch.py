@@ -61,6 +61,9 @@ async def fetch_url(client: httpx.AsyncClient, url: str, max_bytes: int) -> RawA
         async with client.stream("GET", url, headers={"User-Agent": USER_AGENT}) as response:
             if response.status_code >= 400:
                 raise FetchError(f"HTTP {response.status_code} from {urlparse(url).netloc}")
+            content_type = response.headers.get("content-type")
+            if not is_article_type(content_type):
+                raise FetchError(f"not an article: {content_type}")
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(f"page is {int(declared):,} bytes, over the {max_bytes:,} limit")
@@ -71,12 +74,29 @@ async def fetch_url(client: httpx.AsyncClient, url: str, max_bytes: int) -> RawA
                 if received > max_bytes:
                     raise FetchError(f"page is over the {max_bytes:,} byte limit")
                 chunks.append(chunk)
-            content_type = response.headers.get("content-type")
             return RawArticle(b"".join(chunks), str(response.url), str(response.url), content_type)
-    except httpx.TimeoutException as exc:
-        raise FetchError(f"timed out fetching {urlparse(url).netloc}") from exc
     except httpx.HTTPError as exc:
-        raise FetchError(f"could not fetch {urlparse(url).netloc}: {type(exc).__name__}") from exc
+        raise FetchError(describe_failure(exc, url)) from exc
+
+
+def describe_failure(exc: httpx.HTTPError, url: str) -> str:
+    """One line a person understands for a failed request."""
+    host = urlparse(url).netloc or url
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out fetching {host}"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect to {host}"
+    if isinstance(exc, httpx.TooManyRedirects):
+        return f"too many redirects from {host}"
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return f"not a web address: {url[:200]}"
+    return f"could not fetch {host}: {type(exc).__name__}"
+
+
+def is_article_type(content_type: str | None) -> bool:
+    """Text, HTML and XML may hold an article; images, PDFs and archives do not."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    return not kind or kind.startswith("text/") or "html" in kind or "xml" in kind
 
 
 def http_client(timeout: float) -> httpx.AsyncClient:

@@ -38,6 +38,10 @@ def transport(routes: dict[str, httpx.Response]) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/slow":
             raise httpx.ReadTimeout("slow", request=request)
+        if request.url.path == "/refused":
+            raise httpx.ConnectError("refused", request=request)
+        if request.url.path == "/photo":
+            return httpx.Response(200, content=b"\x89PNG", headers={"content-type": "image/png"})
         return routes.get(request.url.path, httpx.Response(404))
 
     return httpx.MockTransport(handle)
@@ -55,6 +59,10 @@ async def test_fetch_limits_and_errors() -> None:
             await fetch_url(client, "https://news.example/gone", 1_000)
         with pytest.raises(FetchError, match="timed out"):
             await fetch_url(client, "https://news.example/slow", 1_000)
+        with pytest.raises(FetchError, match="not an article: image/png"):
+            await fetch_url(client, "https://news.example/photo", 1_000)
+        with pytest.raises(FetchError, match="could not connect to news.example"):
+            await fetch_url(client, "https://news.example/refused", 1_000)
 
 
 async def test_a_directory_skips_other_files_and_reports_each_article(
