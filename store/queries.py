@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import TextClause
 
 from store.models import (
@@ -421,26 +422,37 @@ async def claim_ids_by_term(
 ) -> dict[str, list[int]]:
     """For each word, the most recent claims using it (at most `per_term`: a word in more
     claims than that is too common to tell claims apart)."""
+    return await _recent_by_term(session, ClaimTerm.term, ClaimTerm.claim_id, terms, per_term)
+
+
+async def _recent_by_term(
+    session: AsyncSession,
+    term_column: InstrumentedAttribute[str],
+    id_column: InstrumentedAttribute[int],
+    terms: Iterable[str],
+    per_term: int,
+) -> dict[str, list[int]]:
+    """An inverted index read: for each word, the newest `per_term` ids filed under it."""
     terms = list(set(terms))
     if not terms:
         return {}
     ranked = (
         select(
-            ClaimTerm.term,
-            ClaimTerm.claim_id,
+            term_column.label("term"),
+            id_column.label("id"),
             func.row_number()
-            .over(partition_by=ClaimTerm.term, order_by=ClaimTerm.claim_id.desc())
+            .over(partition_by=term_column, order_by=id_column.desc())
             .label("rank"),
         )
-        .where(ClaimTerm.term.in_(terms))
+        .where(term_column.in_(terms))
         .subquery()
     )
     found: dict[str, list[int]] = {}
     rows = await session.execute(
-        select(ranked.c.term, ranked.c.claim_id).where(ranked.c.rank <= per_term)
+        select(ranked.c.term, ranked.c.id).where(ranked.c.rank <= per_term)
     )
-    for term, claim_id in rows:
-        found.setdefault(term, []).append(claim_id)
+    for term, found_id in rows:
+        found.setdefault(term, []).append(found_id)
     return found
 
 
@@ -599,27 +611,7 @@ async def event_ids_by_term(
     session: AsyncSession, terms: Iterable[str], per_term: int = 200
 ) -> dict[str, list[int]]:
     """For each word, the most recent events told with it (at most `per_term`)."""
-    terms = list(set(terms))
-    if not terms:
-        return {}
-    ranked = (
-        select(
-            EventTerm.term,
-            EventTerm.event_id,
-            func.row_number()
-            .over(partition_by=EventTerm.term, order_by=EventTerm.event_id.desc())
-            .label("rank"),
-        )
-        .where(EventTerm.term.in_(terms))
-        .subquery()
-    )
-    found: dict[str, list[int]] = {}
-    rows = await session.execute(
-        select(ranked.c.term, ranked.c.event_id).where(ranked.c.rank <= per_term)
-    )
-    for term, event_id in rows:
-        found.setdefault(term, []).append(event_id)
-    return found
+    return await _recent_by_term(session, EventTerm.term, EventTerm.event_id, terms, per_term)
 
 
 async def events_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, EventRow]:
