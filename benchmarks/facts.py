@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from benchmarks.corpus import NAMES, OUTLETS, seed_sentences
-from bot.ingest import UNDATED_SORT_KEY
+from bot.ingest import event_date_columns
 from bot.pipeline.dates import FuzzyDate, Precision
 from bot.pipeline.text import fold
 from store import queries
@@ -156,7 +156,7 @@ async def fill_store(
                 "inferred": False,
                 "disputed": rng.random() < 0.05,
                 "_articles": {aid},
-                **_date_columns(_fuzzy_date(rng, article["published"])),
+                **event_date_columns(_fuzzy_date(rng, article["published"])),
             }
             events.append(event)
             event_sources.append(
@@ -317,22 +317,3 @@ def _fuzzy_date(rng: random.Random, published: dt.date) -> FuzzyDate | None:
         season = rng.choice(("spring", "summer", "autumn", "winter"))
         return FuzzyDate(published.year - 1, season=season, precision=Precision.SEASON)
     return FuzzyDate(published.year - rng.randrange(1, 12), precision=Precision.YEAR)
-
-
-def _date_columns(date: FuzzyDate | None) -> dict[str, Any]:
-    if date is None:
-        return {
-            "date": None,
-            "precision": None,
-            "season": None,
-            "approximate": False,
-            "sort_key": UNDATED_SORT_KEY,
-        }
-    year, month, day = date.sort_key()
-    return {
-        "date": date.iso(),
-        "precision": date.precision.value,
-        "season": date.season,
-        "approximate": date.approximate,
-        "sort_key": year * 10_000 + month * 100 + day,
-    }

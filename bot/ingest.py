@@ -441,11 +441,11 @@ class ArticleLoader:
             merged = more_precise(known_date, candidate.date)
             if merged is not known_date and merged is not None:
                 await queries.update_event(
-                    self.session, event.id, **_date_columns(merged), inferred=inferred
+                    self.session, event.id, **event_date_columns(merged), inferred=inferred
                 )
             told.setdefault(event.id, (candidate.evidence, _iso(candidate.date)))
         rows = [
-            (c.terms, {"text": c.text, **_date_columns(c.date),
+            (c.terms, {"text": c.text, **event_date_columns(c.date),
                        "inferred": inferred and c.date is not None})
             for c in new
         ]  # fmt: skip
@@ -535,7 +535,8 @@ def _stored_date(event: queries.EventRow) -> FuzzyDate | None:
     return date
 
 
-def _date_columns(date: FuzzyDate | None) -> dict[str, object]:
+def event_date_columns(date: FuzzyDate | None) -> dict[str, object]:
+    """The events table's date columns for `date`; undated events sort last."""
     if date is None:
         return {"date": None, "precision": None, "season": None, "approximate": False,
                 "sort_key": UNDATED_SORT_KEY}  # fmt: skip
