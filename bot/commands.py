@@ -37,7 +37,20 @@ async def answer(briefing: Briefing, line: str) -> Reply:
         return render.sources(await briefing.sources(page=page))
     if command == "/search":
         return render.search(await briefing.search(argument))
+    if command in CHAT_ONLY:
+        return Reply(
+            f"{command} belongs to a Telegram chat: digests go to chats. Here every answer is "
+            "already on demand."
+        )
+    if command in ADMIN_ONLY:
+        return Reply(
+            "Admin work on the command line: storybot sources add|list|remove, storybot ingest."
+        )
     return render.unknown_command(command)
+
+
+CHAT_ONLY = frozenset({"/subscribe", "/unsubscribe", "/settings"})
+ADMIN_ONLY = frozenset(f"/{name}" for name, _ in render.ADMIN_COMMANDS)
 
 
 def render_quotes(

@@ -92,3 +92,12 @@ def test_export_has_the_documented_shape(store: Path, capsys: pytest.CaptureFixt
 def test_db_upgrade(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, lines = run(capsys, "db", "upgrade")
     assert code == 0 and lines == ["database is at the latest schema"]
+
+
+def test_chat_and_admin_commands_are_explained_in_the_console(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, lines = run(capsys, "ask", "/subscribe")
+    assert len(lines) == 1 and "Telegram chat" in lines[0]
+    _, lines = run(capsys, "ask", "/stats")
+    assert len(lines) == 1 and "storybot sources" in lines[0]
