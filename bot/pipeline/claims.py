@@ -109,11 +109,16 @@ def condition_of(text: str) -> tuple[str, str] | None:
     """The condition a statement hangs on, if any: ("if", "russia breach the terms")."""
     conditional = _CONDITIONAL.search(text)
     if conditional:
-        return ("if", fold(conditional.group(1)))
+        return ("if", _clause(conditional.group(1)))
     temporal = _TEMPORAL.search(text)
     if temporal:
-        return ("when", fold(temporal.group(1)))
+        return ("when", _clause(temporal.group(1)))
     return None
+
+
+def _clause(text: str) -> str:
+    """The condition as the source wrote it, without quote marks, for showing to readers."""
+    return " ".join(text.replace("“", "").replace("”", "").replace('"', "").split())
 
 
 def similarity(
