@@ -46,6 +46,7 @@ class FakeTelegram:
 
     def __post_init__(self) -> None:
         self.delivered: collections.Counter[int] = collections.Counter()
+        self.total = 0  # messages delivered, duplicates included (the next message id)
         self.last_to_chat: dict[int, float] = {}
         self.recent: collections.deque[float] = collections.deque()
         self.injected_429 = 0
@@ -69,7 +70,8 @@ class FakeTelegram:
             return SendResult("retry_after", retry_after=self.limits.chat_interval)
         self.last_to_chat[chat_id] = now
         self.delivered[chat_id] += 1
-        return SendResult("sent", message_id=sum(self.delivered.values()))
+        self.total += 1
+        return SendResult("sent", message_id=self.total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +138,7 @@ async def run(
             counts = await outbox_queries.status_counts(session)
             assert counts == {"sent": subscribers}, counts
             assert await sub_queries.count_subscribers(session) == subscribers
-    delivered = sum(api.delivered.values())
+    delivered = api.total
     unique = len(api.delivered)
     return Report(
         subscribers, scale, enqueue_seconds, deliver_seconds, delivered, unique,

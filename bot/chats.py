@@ -12,14 +12,14 @@ from bot.briefing.service import Briefing
 from bot.briefing.views import Summary
 from store import queries
 
-DIGEST_MODES = ("instant", "daily", "off")
 DATE_STYLES = ("day-month", "iso")
 MAX_PAGES_KEPT = 50  # page positions remembered per chat; the oldest are forgotten first
 
 
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
-    digest_mode: str = DIGEST_MODES[0]
+    """How this chat reads answers; its digest settings are bot.subscriptions' business."""
+
     date_style: str = DATE_STYLES[0]
 
 
@@ -56,11 +56,6 @@ class ChatService:
                 chat, version = await queries.chat_with_version(session, chat_id)
         return _state_of(chat_id, chat, version)
 
-    async def left(self, chat_id: int) -> None:
-        """The bot was removed from the chat or blocked: keep its state, stop writing to it."""
-        async with self._sessions.begin() as session:
-            await queries.update_chat(session, chat_id, active=False)
-
     async def summary(self, chat_id: int, state: ChatState | None = None) -> Summary:
         """The summary, with what changed since this chat's previous summary on top.
 
@@ -82,18 +77,6 @@ class ChatService:
                     seen_version=state.picture_version,
                 )
         return result
-
-    async def settings(self, chat_id: int) -> ChatSettings:
-        async with self._sessions() as session:
-            return _settings_of(await queries.get_chat(session, chat_id))
-
-    async def change_setting(self, chat_id: int, name: str, value: str) -> ChatSettings:
-        """Set one preference; unknown names or values leave everything as it was."""
-        allowed = {"digest_mode": DIGEST_MODES, "date_style": DATE_STYLES}
-        if value in allowed.get(name, ()):
-            async with self._sessions.begin() as session:
-                await queries.update_chat(session, chat_id, **{name: value})
-        return await self.settings(chat_id)
 
     async def remember_page(self, chat_id: int, view: str, page: int) -> None:
         async with self._sessions.begin() as session:
@@ -126,9 +109,8 @@ def _state_of(chat_id: int, chat: queries.ChatRow | None, version: int) -> ChatS
 def _settings_of(chat: queries.ChatRow | None) -> ChatSettings:
     if chat is None:
         return ChatSettings()
-    digest = chat.digest_mode if chat.digest_mode in DIGEST_MODES else DIGEST_MODES[0]
     dates = chat.date_style if chat.date_style in DATE_STYLES else DATE_STYLES[0]
-    return ChatSettings(digest, dates)
+    return ChatSettings(dates)
 
 
 def _pages_of(chat: queries.ChatRow) -> dict[str, object]:

@@ -143,6 +143,40 @@ class Ingestor:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class Findings:
+    """What the analysis stages find in one article, before anything is stored."""
+
+    quotes: list[ExtractedQuote]  # those with a speaker
+    people: list[Person]
+    claims: list[ClaimCandidate]
+    events: list[EventCandidate] | None  # None until the article's date is known
+
+    @property
+    def terms(self) -> set[str]:
+        """Every word the loader will ask the story about."""
+        return {t for c in self.claims for t in c.terms} | {
+            t for e in self.events or () for t in e.terms
+        }
+
+
+def analyse_article(
+    paragraphs: Sequence[str], title: str | None, anchor: dt.date | None
+) -> Findings:
+    """Run the analysis stages once; the speakers found are shared by quotes and events."""
+    people = find_people(paragraphs)
+    quotes = [q for q in extract_quotes(paragraphs, title=title) if q.speaker]
+    claims = claim_rules.claim_candidates(paragraphs)
+    events = _events(paragraphs, anchor, people) if anchor is not None else None
+    return Findings(quotes, people, claims, events)
+
+
+def _events(
+    paragraphs: Sequence[str], anchor: dt.date | None, people: Sequence[Person]
+) -> list[EventCandidate]:
+    return extract_events(paragraphs, anchor, [(p.name, p.aliases) for p in people])
+
+
 class ArticleLoader:
     """Loads one analysed article inside the caller's transaction."""
 
@@ -150,15 +184,14 @@ class ArticleLoader:
         self.session = session
         self.settings = settings
         self._story_counts: dict[str, int] = {}
-        self._story_size: int | None = None
+        self._story_size = 0
 
     async def story_profile(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
-        """The story's document counts of `terms` and its size, read once per article."""
+        """The story's document counts of `terms` and its size; each word is read once."""
         missing = set(terms) - self._story_counts.keys()
-        if missing or self._story_size is None:
-            counts, size = await queries.story_profile(self.session, missing)
+        if missing:
+            counts = await queries.story_counts(self.session, missing)
             self._story_counts.update({t: counts.get(t, 0) for t in missing})
-            self._story_size = size
         return self._story_counts, self._story_size
 
     async def _add_to_story(self, terms: Iterable[str]) -> None:
@@ -170,12 +203,13 @@ class ArticleLoader:
     async def load(self, document: Document, item: str, force: bool) -> IngestOutcome:
         title = document.title
         digest = content_hash(document.paragraphs)
-        if (existing := await queries.article_id_by_hash(self.session, digest)) is not None:
-            return IngestOutcome(item, "duplicate", title, duplicate_of=existing)
-
         terms = article_terms(document.paragraphs)
-        profile, story_size = await self.story_profile(terms)
-        score = relevance(terms, profile, story_size)
+        context = await queries.ingest_context(self.session, digest, terms)
+        if context.duplicate_of is not None:
+            return IngestOutcome(item, "duplicate", title, duplicate_of=context.duplicate_of)
+        self._story_counts = {t: context.story_counts.get(t, 0) for t in terms}
+        self._story_size = context.story_size
+        score = relevance(terms, self._story_counts, self._story_size)
         off_topic = score < self.settings.relevance_threshold
         if off_topic and not force:
             return IngestOutcome(
@@ -186,6 +220,8 @@ class ArticleLoader:
         if copy_of is not None:
             return IngestOutcome(item, "duplicate", title, duplicate_of=copy_of.id)
 
+        # The analysis runs before the first write, so no write lock is held while it does.
+        findings = analyse_article(document.paragraphs, title, document.published)
         status = "forced" if off_topic else "rewrite" if rewrite_of else "original"
         group = rewrite_of.source_group if rewrite_of else source_group_of(document)
         article_id = await queries.add_article(
@@ -210,16 +246,19 @@ class ArticleLoader:
         await queries.add_article_terms(self.session, article_id, terms)
         if not off_topic:
             await self._add_to_story(terms)
-        self._story_size = None  # the new article counts now
+            self._story_size += 1  # the new article counts now
+        await self.story_profile(findings.terms)  # one read for the claims' and events' words
 
-        await self._load_quotes(article_id, document)
-        await self._load_claims(article_id, document, group)
-        anchor, inferred = document.published, False
+        await self._load_quotes(article_id, document, findings)
+        await self._load_claims(article_id, group, findings.claims)
+        anchor, inferred, events = document.published, False, findings.events
         if anchor is None:
             anchor = await self._borrow_date(article_id)
             inferred = anchor is not None
-        await self._load_events(article_id, document.paragraphs, anchor, inferred)
-        if document.published is not None:
+            events = _events(document.paragraphs, anchor, findings.people)
+        assert events is not None
+        await self._load_events(article_id, events, inferred)
+        if document.published is not None and context.has_undated:
             await self._date_undated_neighbours(article_id, document.published)
         await queries.bump_picture_version(self.session)
 
@@ -253,14 +292,22 @@ class ArticleLoader:
         if not candidates:
             return None, None
         mine = shingles(" ".join(document.paragraphs))
+        for candidate in candidates:
+            if containment(mine, shingles(candidate.body)) >= COPY_CONTAINMENT:
+                return candidate, None
         best_rewrite: tuple[float, queries.ArticleRow] | None = None
         for candidate in candidates:
             old_paragraphs = candidate.body.split("\n")
-            if containment(mine, shingles(candidate.body)) >= COPY_CONTAINMENT:
-                return candidate, None
             vocabulary = (terms, article_terms(old_paragraphs))
-            score = rewrite_score(document.paragraphs, old_paragraphs, vocabulary, story)
-            if score >= REWRITE_SCORE and (best_rewrite is None or score > best_rewrite[0]):
+            # Only a score that beats the best so far matters: the comparison of sentences
+            # stops as soon as this one cannot.
+            needed = REWRITE_SCORE
+            if best_rewrite is not None:
+                needed = math.nextafter(best_rewrite[0], math.inf)  # strictly better than it
+            score = rewrite_score(
+                document.paragraphs, old_paragraphs, vocabulary, story, needed=needed
+            )
+            if score >= needed:
                 best_rewrite = (score, candidate)
         return None, best_rewrite[1] if best_rewrite else None
 
@@ -269,25 +316,28 @@ class ArticleLoader:
 
     # Speakers and quotes
 
-    async def _load_quotes(self, article_id: int, document: Document) -> None:
-        quotes = [q for q in extract_quotes(document.paragraphs, title=document.title) if q.speaker]
-        if not quotes:
+    async def _load_quotes(self, article_id: int, document: Document, findings: Findings) -> None:
+        if not findings.quotes:
             return
-        people = {p.name: p for p in find_people(document.paragraphs)}
-        speaker_ids: dict[str, int] = {}
+        speaker_ids = await self._speaker_ids(findings.quotes, findings.people)
+        keys = [(speaker_ids[q.speaker or ""], fold(q.text)[:300]) for q in findings.quotes]
+        # The stored quotes each one may repeat, read in one statement; once a stored wording
+        # has been replaced by a fuller one, later quotes read afresh.
+        stored = await queries.quotes_like_many(self.session, keys)
         told: list[int] = []  # quotes already stored that this article repeats
         new: dict[tuple[int, str], dict[str, object]] = {}
-        for quote in quotes:
-            assert quote.speaker is not None
-            if quote.speaker not in speaker_ids:
-                speaker_ids[quote.speaker] = await self._speaker_id(
-                    quote.speaker, quote.speaker_role, people.get(quote.speaker)
-                )
-            speaker_id = speaker_ids[quote.speaker]
-            key = fold(quote.text)[:300]
-            known = await self._known_quote(speaker_id, key, quote)
+        rewritten = False
+        for quote, (speaker_id, key), like in zip(findings.quotes, keys, stored, strict=True):
+            if rewritten:
+                like = await queries.quotes_like(self.session, speaker_id, key)
+            known = _known_quote(key, like)
             if known is not None:
-                told.append(known)
+                told.append(known.id)
+                if len(key) > len(known.key):  # the fuller wording is kept
+                    await queries.update_quote(
+                        self.session, known.id, text=quote.text, key=key, partial=quote.partial
+                    )
+                    rewritten = True
             elif (speaker_id, key) not in new:
                 new[speaker_id, key] = {
                     "speaker_id": speaker_id, "text": quote.text, "key": key,
@@ -296,41 +346,57 @@ class ArticleLoader:
         told += await queries.add_quotes(self.session, list(new.values()))
         await queries.add_quote_sources(self.session, article_id, told)
 
-    async def _known_quote(self, speaker_id: int, key: str, quote: ExtractedQuote) -> int | None:
-        """The stored quote these words repeat (the fuller wording is kept), if any."""
-        for known in await queries.quotes_like(self.session, speaker_id, key):
-            if _same_quote(key, known.key):
-                if len(key) > len(known.key):
-                    await queries.update_quote(
-                        self.session, known.id, text=quote.text, key=key, partial=quote.partial
-                    )
-                return known.id
-        return None
+    async def _speaker_ids(
+        self, quotes: Sequence[ExtractedQuote], people: Sequence[Person]
+    ) -> dict[str, int]:
+        """The stored speaker of each quoted name, added when new; its aliases filed.
 
-    async def _speaker_id(self, name: str, role: str | None, person: Person | None) -> int:
-        aliases = {fold(name)} | {fold(a) for a in (person.aliases if person else ())}
-        key = speaker_key(name)
-        speaker_id = await queries.speaker_by_alias(self.session, fold(name))
-        if speaker_id is None:
-            same_key = await queries.speakers_by_key(self.session, key)
-            if same_key:
-                known = same_key[0]
-                speaker_id = known.id
-                # Prefer the fuller form of a name once an article gives it.
-                if len(name.split()) > len(known.name.split()):
-                    await queries.update_speaker(self.session, known.id, name=name)
-                if role and not known.role:
-                    await queries.update_speaker(self.session, known.id, role=role)
-            else:
-                speaker_id = await queries.add_speaker(self.session, name, key, role)
-        aliases.add(key)
-        await queries.add_speaker_aliases(self.session, speaker_id, aliases)
-        return speaker_id
+        The names are looked up in one statement and the aliases filed in another; what an
+        earlier name of the article files is seen by the later ones, as if each were stored
+        in turn."""
+        by_name = {p.name: p for p in people}
+        names = list(dict.fromkeys(q.speaker for q in quotes if q.speaker))
+        roles: dict[str, str | None] = {}
+        for quote in quotes:
+            if quote.speaker:
+                roles.setdefault(quote.speaker, quote.speaker_role)
+        filed = await queries.speaker_ids_by_alias(self.session, [fold(n) for n in names])
+        new_aliases: list[tuple[int, str]] = []
+        speaker_ids: dict[str, int] = {}
+        for name in names:
+            person = by_name.get(name)
+            aliases = {fold(name)} | {fold(a) for a in (person.aliases if person else ())}
+            key = speaker_key(name)
+            speaker_id = filed.get(fold(name))
+            if speaker_id is None:
+                speaker_id = await self._speaker_by_key(name, key, roles[name])
+            aliases.add(key)
+            for alias in aliases:
+                if alias:
+                    filed.setdefault(alias[:200], speaker_id)
+                    new_aliases.append((speaker_id, alias))
+            speaker_ids[name] = speaker_id
+        await queries.add_aliases(self.session, new_aliases)
+        return speaker_ids
 
-    async def _load_claims(self, article_id: int, document: Document, group: str) -> None:
+    async def _speaker_by_key(self, name: str, key: str, role: str | None) -> int:
+        """A speaker stored under another form of the name, or a new one."""
+        same_key = await queries.speakers_by_key(self.session, key)
+        if not same_key:
+            return await queries.add_speaker(self.session, name, key, role)
+        known = same_key[0]
+        # Prefer the fuller form of a name once an article gives it.
+        if len(name.split()) > len(known.name.split()):
+            await queries.update_speaker(self.session, known.id, name=name)
+        if role and not known.role:
+            await queries.update_speaker(self.session, known.id, role=role)
+        return known.id
+
+    async def _load_claims(
+        self, article_id: int, group: str, candidates: Sequence[ClaimCandidate]
+    ) -> None:
         """Match each statement to a claim already stored, or add it as a new claim; all in a
         handful of statements whatever the number of sentences."""
-        candidates = claim_rules.claim_candidates(document.paragraphs)
         if not candidates:
             return
         story_counts, size = await self.story_profile({t for c in candidates for t in c.terms})
@@ -379,8 +445,7 @@ class ArticleLoader:
         for claim_id, (candidate, disagreements) in zip(new_ids, new, strict=True):
             matched[claim_id] = candidate.text
             conflicts += [(claim_id, other_id, why) for other_id, why in disagreements]
-        await queries.add_claim_sources(self.session, article_id, group, matched)
-        await queries.add_claim_conflicts(self.session, conflicts)
+        await queries.add_claim_links(self.session, article_id, group, matched, conflicts)
 
     # Dates and events
 
@@ -409,14 +474,14 @@ class ArticleLoader:
         for other in await queries.undated_articles(self.session, ids):
             await queries.set_published(self.session, other.id, published, inferred=True)
             await queries.detach_article_events(self.session, other.id)
-            await self._load_events(other.id, other.body.split("\n"), published, inferred=True)
+            paragraphs = other.body.split("\n")
+            events = _events(paragraphs, published, find_people(paragraphs))
+            await self._load_events(other.id, events, inferred=True)
 
     async def _load_events(
-        self, article_id: int, paragraphs: Sequence[str], anchor: dt.date | None, inferred: bool
+        self, article_id: int, candidates: Sequence[EventCandidate], inferred: bool
     ) -> None:
         """Each dated (or blank-dated) event joins the stored event it retells, or is added."""
-        people = [(p.name, p.aliases) for p in find_people(paragraphs)]
-        candidates = extract_events(paragraphs, anchor, people)
         if not candidates:
             return
         counts, size = await self.story_profile({t for c in candidates for t in c.terms})
@@ -509,6 +574,11 @@ def claim_lookup_terms(terms: frozenset[str], story_counts: dict[str, int]) -> l
     known = sorted((t for t in terms if story_counts.get(t)), key=lambda t: (story_counts[t], t))
     unknown = sorted(t for t in terms if not story_counts.get(t))
     return known[:CLAIM_LOOKUP_TERMS] + unknown[:2]
+
+
+def _known_quote(key: str, stored: Iterable[queries.QuoteRow]) -> queries.QuoteRow | None:
+    """The first stored quote these words repeat, if any."""
+    return next((known for known in stored if _same_quote(key, known.key)), None)
 
 
 def _same_quote(new_key: str, known_key: str) -> bool:

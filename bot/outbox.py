@@ -196,6 +196,7 @@ class OutboxWorker:
         max_attempts: int = 6,
         retry_base: float = 1.0,
         in_place_retries: int = 2,
+        stop_grace: float = 5.0,
     ) -> None:
         self._sessions = sessions
         self._sender = sender
@@ -211,6 +212,9 @@ class OutboxWorker:
         self._progress = asyncio.Event()
         self._blocked: set[int] = set()
         self._unsettled = 0  # rows marked "sending" and not written back: the duplicate window
+        self._stop_grace = stop_grace  # how long a stop waits for messages being sent
+        self._started: set[int] = set()  # rows a sending task holds, not yet settled
+        self._on_the_wire: set[int] = set()  # rows whose request is out, answer not yet in
         self.stats = DeliveryStats()
 
     async def recover(self) -> int:
@@ -237,6 +241,7 @@ class OutboxWorker:
             nonlocal in_flight
             while True:
                 job = await queue.get()
+                self._started.add(job.row.id)
                 try:
                     await self._deliver(job)
                 except Exception:  # one message must not stop the loop
@@ -278,14 +283,24 @@ class OutboxWorker:
             async with self._sessions.begin() as session:
                 await outbox_queries.release(session, unstarted)
             self._unsettled -= len(unstarted)
-            while in_flight > 0:
-                self._progress.clear()
-                await self._progress.wait()
-            await self._flush()
+            # Those being sent finish, for a while: a message waiting out a long 429 goes back
+            # to the queue instead of holding up the stop.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._stop_grace):
+                    while in_flight > 0:
+                        self._progress.clear()
+                        await self._progress.wait()
         finally:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+        waiting = [i for i in self._started if i not in self._on_the_wire]
+        async with self._sessions.begin() as session:  # rows whose request is out stay
+            await outbox_queries.release(session, waiting)  # "sending": recover() resends them
+        self._unsettled -= len(waiting)
+        self._started.clear()
+        self._on_the_wire.clear()
+        await self._flush()
         return self.stats
 
     async def _wait(self, seconds: float, keep_going: Callable[[], bool]) -> None:
@@ -316,7 +331,9 @@ class OutboxWorker:
             if chat_id in self._blocked:  # an earlier message of this run found it blocked
                 self._settle(job.row.id, status="blocked", chat_id=chat_id)
                 return
+            self._on_the_wire.add(job.row.id)
             result = await self._sender.send(chat_id, job.html, job.buttons)
+            self._on_the_wire.discard(job.row.id)
             self.stats.results[result.outcome] = self.stats.results.get(result.outcome, 0) + 1
             if result.outcome == "sent":
                 self.stats.sent += 1
@@ -374,6 +391,7 @@ class OutboxWorker:
             return
 
     def _settle(self, outbox_id: int, **values: object) -> None:
+        self._started.discard(outbox_id)
         self._settled.append({"id": outbox_id, **values})
 
     async def _flush(self) -> None:

@@ -21,7 +21,7 @@ from bot.briefing.views import (
     Summary,
     TimelinePage,
 )
-from bot.chats import DATE_STYLES, DIGEST_MODES, ChatSettings
+from bot.chats import DATE_STYLES
 
 MAX_MESSAGE_UTF16 = 4096
 _TAG = re.compile(r"</?(?:b|i|u|s|code|pre|blockquote|a)(?:\s[^>]*)?>")
@@ -115,32 +115,6 @@ def welcome(result: Overview, dates: str = DATE_STYLES[0]) -> Reply:
     lines += ["", "Tap a button, or send /help for every command."]
     buttons = ((Button("Summary", "cmd:summary"), Button("Quotes", "cmd:quotes"),
                 Button("Timeline", "cmd:timeline")),)  # fmt: skip
-    return Reply("\n".join(lines), buttons)
-
-
-def chat_settings(current: ChatSettings) -> Reply:
-    digest = {"instant": "when the picture changes", "daily": "once a day", "off": "never"}
-    dates = {"day-month": "3 Feb 2026", "iso": "2026-02-03"}
-    lines = [
-        "<b>Your settings</b>",
-        f"Digests: {esc(digest.get(current.digest_mode, current.digest_mode))}",
-        f"Dates written as: {esc(dates.get(current.date_style, current.date_style))}",
-        "",
-        "Tap to change.",
-    ]
-    buttons = (
-        tuple(
-            Button(("• " if mode == current.digest_mode else "") + mode, f"set:digest_mode={mode}")
-            for mode in DIGEST_MODES
-        ),
-        tuple(
-            Button(
-                ("• " if style == current.date_style else "") + dates[style],
-                f"set:date_style={style}",
-            )
-            for style in DATE_STYLES
-        ),
-    )
     return Reply("\n".join(lines), buttons)
 
 

@@ -6,35 +6,68 @@ import datetime as dt
 
 from bot.broadcast import StoreStats
 from bot.ingest import IngestOutcome
-from bot.render import Reply, esc
+from bot.render import Button, Reply, esc
 from bot.render_digest import shorten
 from bot.sources import AddResult, PollReport, SourceStatus
-from bot.subscriptions import SETTINGS_HELP, SubscriptionView
+from bot.subscriptions import SubscriptionView
 
 NOT_ADMIN = "Sorry, only the bot's admins can do that."
 NOT_GROUP_ADMIN = "Sorry, only this group's administrators can change its digests."
 
 
-def subscription(view: SubscriptionView) -> Reply:
-    if view.error:
-        return Reply(esc(view.error))
+DATE_LABELS = {"day-month": "3 Feb 2026", "iso": "2026-02-03"}
+MODE_LABELS = {"instant": "Instant", "daily": "Daily", "off": "Off"}
+SETTINGS_HINT = (
+    "Tap to change, or send /settings daily 7 Europe/Berlin, /settings every 30, "
+    "/settings quiet 22-7, /settings timezone Asia/Tokyo or /settings off. "
+    "/unsubscribe stops digests."
+)
+
+
+def digest_schedule(view: SubscriptionView) -> str:
+    """When this chat gets digests, in words."""
     if not view.subscribed:
-        head = "Digests are off for this chat." if view.newly else "This chat is not subscribed."
-        return Reply(f"{head} Send /subscribe to get what changes in the story.")
-    head = "Subscribed." if view.newly else "<b>Your digests</b>"
+        return "not subscribed (tap Instant or Daily, or send /subscribe)"
     if view.mode == "daily":
-        how = f"once a day at {view.hour:02d}:00 ({esc(view.timezone)}), if anything changed"
-    elif view.mode == "off":
-        how = "paused (send /settings instant or /settings daily to resume)"
-    else:
-        how = f"when the picture changes, at most one every {view.every_minutes} minutes"
-    lines = [head, f"Digests: {how}."]
-    if view.quiet:
-        lines.append(
-            f"Quiet hours: {view.quiet[0]:02d}:00–{view.quiet[1]:02d}:00, held till after."
-        )
-    lines += ["", esc(SETTINGS_HELP), "/unsubscribe stops them."]
-    return Reply("\n".join(lines))
+        return f"once a day at {view.hour:02d}:00 ({esc(view.timezone)}), if anything changed"
+    if view.mode == "off":
+        return "paused (tap Instant or Daily to resume)"
+    if view.every_minutes <= 0:
+        return "as soon as the picture changes"
+    return f"when the picture changes, at most one every {view.every_minutes} minutes"
+
+
+def settings_panel(view: SubscriptionView) -> Reply:
+    """The one /settings panel: real current values, buttons and words for the same changes."""
+    lines: list[str] = []
+    if view.error:
+        lines += [f"⚠️ {esc(view.error)}", ""]
+    if view.newly:
+        lines.append("Subscribed." if view.subscribed else "Unsubscribed: digests are off here.")
+    quiet = (
+        f"{view.quiet[0]:02d}:00–{view.quiet[1]:02d}:00, held till after" if view.quiet else "none"
+    )
+    lines += [
+        "<b>Your settings</b>",
+        f"Digests: {digest_schedule(view)}.",
+        f"Quiet hours: {quiet}",
+        f"Time zone: {esc(view.timezone)}",
+        f"Dates written as: {DATE_LABELS.get(view.date_style, DATE_LABELS['day-month'])}",
+        "",
+        esc(SETTINGS_HINT),
+    ]
+    current = view.effective_mode
+    buttons = (
+        tuple(
+            Button(("• " if mode == current else "") + label, f"set:digest_mode={mode}")
+            for mode, label in MODE_LABELS.items()
+        ),
+        tuple(
+            Button(("• " if style == view.date_style else "") + label, f"set:date_style={style}")
+            for style, label in DATE_LABELS.items()
+        ),
+    )
+    return Reply("\n".join(lines), buttons)
 
 
 def _when(value: dt.datetime | None) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlparse
 
@@ -92,6 +94,86 @@ def looks_like_feed(fetched: Fetched) -> bool:
         return True
     head = fetched.data[:500].lstrip().lower()
     return head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf"))
+
+
+_BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+class _TextOfHTML(HTMLParser):
+    """Paragraphs of an HTML fragment: block elements end a paragraph, scripts are dropped."""
+
+    BLOCKS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+                        "blockquote", "section", "article", "tr", "figcaption"})  # fmt: skip
+    HIDDEN = frozenset({"script", "style", "noscript", "template"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.paragraphs: list[str] = []
+        self._words: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.HIDDEN:
+            self._hidden += 1
+        elif tag in self.BLOCKS:
+            self.end_paragraph()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag in self.BLOCKS:
+            self.end_paragraph()
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self._words.append(data)
+
+    def end_paragraph(self) -> None:
+        for block in _BLANK_LINE.split("".join(self._words)):  # plain text keeps its paragraphs
+            if text := " ".join(block.split()):
+                self.paragraphs.append(text)
+        self._words = []
+
+
+def html_paragraphs(fragment: str) -> list[str]:
+    parser = _TextOfHTML()
+    parser.feed(fragment)
+    parser.close()
+    parser.end_paragraph()
+    return parser.paragraphs
+
+
+def _one_line(value: object, limit: int) -> str:
+    return " ".join(str(value or "").split())[:limit]
+
+
+def inline_article(
+    entry: Any, link: str | None, feed_url: str, feed_title: str | None
+) -> RawArticle | None:
+    """The article a feed entry carries itself (its content, else its summary), as a text
+    article with a metadata header; None when the entry carries no text."""
+    bodies = [str(c.get("value") or "") for c in entry.get("content") or []]
+    bodies.append(str(entry.get("summary") or ""))
+    paragraphs = html_paragraphs(max(bodies, key=len))
+    if not paragraphs:
+        return None
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    published = dt.date(*stamp[:3]).isoformat() if stamp else ""
+    header = {
+        "title": _one_line(entry.get("title"), 500),
+        "url": link or "",
+        "outlet": _one_line(feed_title, 200),
+        "published": published,
+        "author": _one_line(entry.get("author"), 200),
+    }
+    lines = [f"{key}: {value}" for key, value in header.items() if value]
+    text = (
+        "\n".join([*lines, "---", "", "\n\n".join(paragraphs)])
+        if lines
+        else "\n\n".join(paragraphs)
+    )
+    name = link or f"{feed_url}#{entry_key(entry)[:12]}"
+    return RawArticle(text.encode(), name, link, "text/plain; charset=utf-8")
 
 
 async def conditional_get(
@@ -267,10 +349,10 @@ class SourceService:
             if (seen := known.get(entry_key(e))) is None
             or (seen[0] == "error" and seen[1] < ENTRY_ATTEMPTS)
         ]
+        title = str(parsed.feed.get("title") or "")[:500] or row.title
         outcomes: list[IngestOutcome] = []
         for entry in fresh:
-            outcomes.append(await self._entry(client, row.id, entry))
-        title = str(parsed.feed.get("title") or "")[:500] or row.title
+            outcomes.append(await self._entry(client, row, entry, title))
         return await self._done(
             row,
             now,
@@ -283,11 +365,14 @@ class SourceService:
             outcomes=outcomes,
         )
 
-    async def _entry(self, client: httpx.AsyncClient, source_id: int, entry: Any) -> IngestOutcome:
+    async def _entry(
+        self, client: httpx.AsyncClient, source: SourceRow, entry: Any, feed_title: str | None
+    ) -> IngestOutcome:
+        """The entry's linked page; when there is none, or it fails or holds no article, the
+        text the feed itself carries for the entry."""
         key, link = entry_key(entry), str(entry.get("link") or "")
-        if not is_url(link):
-            outcome = IngestOutcome(link or "(no link)", "skipped", reason="entry has no link")
-        else:
+        outcome: IngestOutcome | None = None
+        if is_url(link):
             async with self._sessions() as session:
                 known_id = await queries.article_id_by_url(session, link)
             if known_id is not None:
@@ -299,10 +384,18 @@ class SourceService:
                     outcome = IngestOutcome(link, "error", reason=str(exc))
                 else:
                     outcome = await self._ingestor.ingest_raw(raw, item=link)
+        if outcome is None or outcome.status in ("error", "skipped"):
+            inline = inline_article(entry, link if is_url(link) else None, source.url, feed_title)
+            if inline is not None:
+                from_feed = await self._ingestor.ingest_raw(inline, item=inline.name)
+                if outcome is None or from_feed.status in ("added", "duplicate"):
+                    outcome = from_feed
+        if outcome is None:
+            outcome = IngestOutcome(link or "(no link)", "skipped", reason="entry has no link")
         async with self._sessions.begin() as session:
             await source_queries.remember_entry(
                 session,
-                source_id,
+                source.id,
                 key,
                 link,
                 outcome.status,

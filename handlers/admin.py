@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -21,8 +22,8 @@ from bot import render_admin
 from bot.broadcast import Broadcast, open_broadcast
 from bot.render import Reply
 from bot.render_digest import digest as render_digest
-from handlers.commands import argument, services
-from handlers.replies import is_group, send_reply
+from handlers.commands import argument, services, touch
+from handlers.replies import answer_button, edit_reply, is_group, send_reply
 
 log = logging.getLogger(__name__)
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -63,7 +64,7 @@ async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYP
     return True
 
 
-# Subscriptions
+# Subscriptions and the /settings panel
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -74,7 +75,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send_reply(update, Reply(render_admin.NOT_GROUP_ADMIN))
         return
     view = await broadcast(context).subscriptions.subscribe(chat.id, chat.type, chat.title)
-    await send_reply(update, render_admin.subscription(view))
+    await send_reply(update, render_admin.settings_panel(view))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -85,20 +86,48 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await send_reply(update, Reply(render_admin.NOT_GROUP_ADMIN))
         return
     view = await broadcast(context).subscriptions.unsubscribe(chat.id)
-    await send_reply(update, render_admin.subscription(view))
+    await send_reply(update, render_admin.settings_panel(view))
 
 
-async def digest_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/settings WORDS` changes digest settings; a bare /settings is left to the main handler."""
+async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/settings` shows the panel; `/settings WORDS` changes it (in a group, admins only)."""
     chat = update.effective_chat
-    if chat is None or not context.args:
+    if chat is None:
+        return
+    await touch(update, context)
+    subscriptions = broadcast(context).subscriptions
+    if not context.args:
+        view = await subscriptions.view(chat.id)
+    elif await may_manage_chat(update, context):
+        view = await subscriptions.change(chat.id, chat.type, chat.title, context.args[:4])
+    else:
+        await send_reply(update, Reply(render_admin.NOT_GROUP_ADMIN))
+        return
+    await send_reply(update, render_admin.settings_panel(view))
+
+
+async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tap on the panel ("set:NAME=VALUE") changes the setting and redraws the panel."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None:
+        return
+    if chat is None:  # a button on an inline message: there is no chat to set
+        await answer_button(query)
         return
     if not await may_manage_chat(update, context):
-        await send_reply(update, Reply(render_admin.NOT_GROUP_ADMIN))
-        raise ApplicationHandlerStop
-    view = await broadcast(context).subscriptions.change(chat.id, context.args)
-    await send_reply(update, render_admin.subscription(view))
-    raise ApplicationHandlerStop
+        try:
+            await query.answer(render_admin.NOT_GROUP_ADMIN, show_alert=True)
+        except TelegramError:
+            log.info("could not answer callback query %s", query.id)
+        return
+    await answer_button(query)
+    name, _, value = (query.data or "").removeprefix("set:").partition("=")
+    view = await broadcast(context).subscriptions.press(chat.id, chat.type, chat.title, name, value)
+    reply = render_admin.settings_panel(view)
+    if query.message is None:
+        await send_reply(update, reply)
+    else:
+        await edit_reply(update, query.message, reply)
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -182,7 +211,7 @@ def _final(callback: Callback) -> Callback:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add these commands ahead of the main handlers (group -1)."""
+    """Add these handlers ahead of the main ones (group -1); each stops the update there."""
     fresh = filters.UpdateType.MESSAGE & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS)
     for name, callback in (
         ("subscribe", subscribe),
@@ -195,10 +224,12 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         ("digest", digest_preview),
     ):
         application.add_handler(CommandHandler(name, _final(callback), filters=fresh), group=-1)
+    application.add_handler(CommandHandler("settings", _final(settings), filters=fresh), group=-1)
     application.add_handler(
-        CommandHandler("settings", digest_settings, filters=fresh & filters.Regex(r"^\S+\s+\S")),
-        group=-1,
+        CallbackQueryHandler(_final(settings_button), pattern=r"^set:"), group=-1
     )
+    # The one my_chat_member handler: the chat's state and its subscription follow the bot's
+    # membership (added, promoted, removed, blocked or unblocked).
     application.add_handler(
-        ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER), group=-1
+        ChatMemberHandler(_final(membership), ChatMemberHandler.MY_CHAT_MEMBER), group=-1
     )

@@ -22,7 +22,6 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
-    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -70,7 +69,8 @@ def build_application(
 
 
 def register(application: BotApplication) -> None:
-    """Every handler, in the order they are tried."""
+    """The briefing handlers, in the order they are tried. `admin.register` puts subscriptions,
+    /settings and its buttons, the admin commands and my_chat_member ahead of them."""
     fresh = filters.UpdateType.MESSAGE & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS)
     for name, callback in (
         ("start", commands.start),
@@ -80,14 +80,10 @@ def register(application: BotApplication) -> None:
         ("timeline", commands.timeline),
         ("sources", commands.sources),
         ("search", commands.search),
-        ("settings", commands.settings),
     ):
         # CommandHandler answers /name and /name@ThisBot, and ignores /name@OtherBot.
         application.add_handler(CommandHandler(name, callback, filters=fresh))
     application.add_handler(CallbackQueryHandler(commands.button))
-    application.add_handler(
-        ChatMemberHandler(commands.membership, ChatMemberHandler.MY_CHAT_MEMBER)
-    )
     application.add_handler(
         MessageHandler(
             fresh & filters.COMMAND & AddressedToMe(application), commands.unknown_command

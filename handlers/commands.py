@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import ChatMember, Update
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -94,10 +94,6 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reply(update, render.search(result))
 
 
-async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send_reply(update, render.chat_settings((await touch(update, context)).settings))
-
-
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     words = (message.text or "").split() if message else []
@@ -108,18 +104,6 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reply(update, render.not_a_command())
 
 
-async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The bot was added to a chat, removed from it, or blocked by the user."""
-    change = update.my_chat_member
-    if change is None:
-        return
-    status = change.new_chat_member.status
-    if status in (ChatMember.LEFT, ChatMember.BANNED):
-        await services(context).chats.left(change.chat.id)
-    else:
-        await services(context).chats.touch(change.chat.id, change.chat.type, change.chat.title)
-
-
 def _last_page(update: Update, state: ChatState, view: str) -> int:
     """Lists reopen at the page the chat last turned to (groups always start at the top)."""
     return 1 if is_group(update) else state.page(view)
@@ -128,7 +112,7 @@ def _last_page(update: Update, state: ChatState, view: str) -> int:
 # Buttons. Callback data is short and self-contained ("qs:12:3"), so a button from an old
 # message still works after a restart, or answers that it is out of date.
 
-IN_PLACE = ("qs", "tl", "src", "set")  # page turns and settings edit their own message
+IN_PLACE = ("qs", "tl", "src")  # page turns edit their own message (settings: handlers.admin)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -171,9 +155,6 @@ async def _button_reply(data: str, update: Update, context: ContextTypes.DEFAULT
         return render.key_point(await briefing.key_point(numbers[0]), prefs.date_style)
     if kind == "cmd":
         return await _command_button(rest, context, state)
-    if kind == "set":
-        name, _, value = rest.partition("=")
-        return render.chat_settings(await found.chats.change_setting(chat, name, value))
     return render.stale_button()
 
 

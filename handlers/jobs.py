@@ -57,5 +57,5 @@ def schedule(application: Application) -> None:  # type: ignore[type-arg]
     settings = found.core.settings
     jobs.run_repeating(check_digests, interval=settings.digest_check_seconds, first=1,
                        name="digests")  # fmt: skip
-    jobs.run_repeating(poll_sources, interval=SOURCE_TICK_SECONDS, first=5, name="sources")
+    jobs.run_repeating(poll_sources, interval=SOURCE_TICK_SECONDS, first=2, name="sources")
     jobs.run_once(deliver, 0.5, name="outbox")

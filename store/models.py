@@ -60,6 +60,9 @@ class Article(Base):
 
 
 Index("ix_articles_newest", Article.published.desc(), Article.id.desc())
+# The story's size (articles not forced in) is counted for every new article: an index keeps
+# the count off the article bodies.
+Index("ix_articles_status", Article.status)
 
 
 class Speaker(Base):

@@ -9,11 +9,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     Executable,
+    Integer,
+    String,
+    bindparam,
     case,
+    cast,
     delete,
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -22,8 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import TextClause
 
 from store.models import (
@@ -92,6 +98,38 @@ async def article_id_by_hash(session: AsyncSession, content_hash: str) -> int | 
     return await session.scalar(select(Article.id).where(Article.content_hash == content_hash))
 
 
+@dataclass(frozen=True, slots=True)
+class IngestContext:
+    """What the loader asks first about a new text: is it stored already, what does the story
+    know of its words, how big is the story and is any stored article waiting for a date."""
+
+    duplicate_of: int | None
+    story_counts: dict[str, int]
+    story_size: int
+    has_undated: bool
+
+
+@functools.cache
+def _context_statement() -> Executable:
+    duplicate = select(Article.id).where(Article.content_hash == bindparam("hash")).limit(1)
+    size = select(func.count()).select_from(Article).where(Article.status != "forced")
+    undated = select(Article.id).where(Article.published.is_(None)).limit(1)
+    return select(duplicate.scalar_subquery(), size.scalar_subquery(), undated.exists())
+
+
+async def ingest_context(
+    session: AsyncSession, content_hash: str, terms: Iterable[str]
+) -> IngestContext:
+    """Two statements for the loader's first questions (each statement costs more in the
+    driver round trip than in the database)."""
+    connection = await session.connection()
+    duplicate, size, undated = (
+        await connection.execute(_context_statement(), {"hash": content_hash})
+    ).one()
+    counts = await _story_counts(connection, terms)
+    return IngestContext(duplicate, counts, size or 0, bool(undated))
+
+
 async def article_id_by_url(session: AsyncSession, url: str) -> int | None:
     return await session.scalar(select(Article.id).where(Article.url == url).limit(1))
 
@@ -112,10 +150,26 @@ async def articles_sharing_terms(
         .limit(limit)
         .subquery()
     )
-    rows = await session.execute(
-        select(Article).join(shared, shared.c.article_id == Article.id).order_by(shared.c.n.desc())
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(*_ARTICLE_COLUMNS)
+        .join(shared, shared.c.article_id == Article.id)
+        .order_by(shared.c.n.desc())
     )
-    return [_article_row(a) for a in rows.scalars()]
+    return [ArticleRow(*row) for row in rows]
+
+
+_ARTICLE_COLUMNS = (
+    Article.id,
+    Article.title,
+    Article.outlet,
+    Article.url,
+    Article.published,
+    Article.published_inferred,
+    Article.status,
+    Article.source_group,
+    Article.body,
+)
 
 
 async def get_article(session: AsyncSession, article_id: int) -> ArticleRow | None:
@@ -147,10 +201,9 @@ def _article_row(article: Article) -> ArticleRow:
 
 
 async def add_article(session: AsyncSession, **values: object) -> int:
-    article = Article(**values)
-    session.add(article)
-    await session.flush()
-    return article.id
+    connection = await session.connection()
+    result = await connection.execute(insert(Article).values(**values).returning(Article.id))
+    return int(result.scalar_one())
 
 
 async def set_published(
@@ -186,25 +239,44 @@ async def undated_articles(session: AsyncSession, ids: Iterable[int]) -> list[Ar
 
 async def story_profile(session: AsyncSession, terms: Iterable[str]) -> tuple[dict[str, int], int]:
     """Document counts of `terms` among on-topic articles, and how many such articles there are."""
-    terms = list(terms)
-    result = await session.execute(
-        select(StoryTerm.term, StoryTerm.doc_count).where(StoryTerm.term.in_(terms))
-    )
-    counts = {term: count for term, count in result}
+    counts = await story_counts(session, terms)
     size = await session.scalar(
         select(func.count()).select_from(Article).where(Article.status != "forced")
     )
     return counts, size or 0
 
 
+async def story_counts(session: AsyncSession, terms: Iterable[str]) -> dict[str, int]:
+    """Document counts of `terms` among on-topic articles (words the story lacks are left out)."""
+    return await _story_counts(await session.connection(), terms)
+
+
+async def _story_counts(connection: AsyncConnection, terms: Iterable[str]) -> dict[str, int]:
+    terms = list(terms)
+    if not terms:
+        return {}
+    rows = await connection.execute(_story_counts_statement(), {"terms": terms})
+    return {term: count for term, count in rows}
+
+
+@functools.cache
+def _story_counts_statement() -> Executable:
+    return select(StoryTerm.term, StoryTerm.doc_count).where(
+        StoryTerm.term.in_(bindparam("terms", expanding=True))
+    )
+
+
 async def add_to_story_profile(session: AsyncSession, terms: Iterable[str]) -> None:
+    """One more on-topic article uses each of `terms`: one upsert for all of them."""
     terms = sorted(set(terms))
     if not terms:
         return
-    await insert_ignore(session, StoryTerm, [{"term": t, "doc_count": 0} for t in terms])
-    await session.execute(
-        update(StoryTerm).where(StoryTerm.term.in_(terms)).values(doc_count=StoryTerm.doc_count + 1)
+    statement = _insert(session, StoryTerm).on_conflict_do_update(  # type: ignore[attr-defined]
+        index_elements=[StoryTerm.term],
+        set_={"doc_count": StoryTerm.__table__.c.doc_count + 1},
     )
+    connection = await session.connection()
+    await connection.execute(statement, [{"term": t, "doc_count": 1} for t in terms])
 
 
 async def add_article_terms(session: AsyncSession, article_id: int, terms: Iterable[str]) -> None:
@@ -225,10 +297,19 @@ class SpeakerRow:
     quote_count: int
 
 
-async def speaker_by_alias(session: AsyncSession, alias: str) -> int | None:
-    return await session.scalar(
-        select(SpeakerAlias.speaker_id).where(SpeakerAlias.alias == alias).limit(1)
+async def speaker_ids_by_alias(session: AsyncSession, aliases: Iterable[str]) -> dict[str, int]:
+    """The speaker each alias names (the first row filed under it), in one statement."""
+    aliases = sorted(set(aliases))
+    if not aliases:
+        return {}
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(SpeakerAlias.alias, SpeakerAlias.speaker_id).where(SpeakerAlias.alias.in_(aliases))
     )
+    found: dict[str, int] = {}
+    for alias, speaker_id in rows:
+        found.setdefault(alias, speaker_id)
+    return found
 
 
 async def speakers_by_key(session: AsyncSession, key: str) -> list[SpeakerRow]:
@@ -284,6 +365,14 @@ async def add_speaker_aliases(
     )
 
 
+async def add_aliases(session: AsyncSession, aliases: Iterable[tuple[int, str]]) -> None:
+    """File (speaker id, alias) pairs, those already filed skipped, in one statement."""
+    rows = {(speaker_id, alias[:200]) for speaker_id, alias in aliases if alias}
+    await insert_ignore(
+        session, SpeakerAlias, [{"speaker_id": i, "alias": a} for i, a in sorted(rows)]
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class QuoteRow:
     id: int
@@ -303,10 +392,40 @@ async def quotes_like(
 ) -> list[QuoteRow]:
     """The speaker's quotes that may be the same words as `key`: equal, one inside the other,
     or sharing the first or last words. The database filters, so the cost stays flat."""
+    (found,) = await quotes_like_many(session, [(speaker_id, key)], limit)
+    return found
+
+
+async def quotes_like_many(
+    session: AsyncSession, wanted: Sequence[tuple[int, str]], limit: int = 20
+) -> list[list[QuoteRow]]:
+    """`quotes_like` for several (speaker id, key) pairs in one statement, a list per pair."""
+    found: list[list[QuoteRow]] = [[] for _ in wanted]
+    connection = await session.connection()
+    for start in range(0, len(wanted), _QUOTE_LOOKUPS_PER_STATEMENT):
+        chunk = wanted[start : start + _QUOTE_LOOKUPS_PER_STATEMENT]
+        arms = [
+            _quotes_like(start + n, speaker_id, key, limit).subquery().select()
+            for n, (speaker_id, key) in enumerate(chunk)
+        ]
+        statement = arms[0] if len(arms) == 1 else union_all(*arms)
+        for n, *row in await connection.execute(statement):
+            found[n].append(QuoteRow(*row))
+    return found
+
+
+_QUOTE_LOOKUPS_PER_STATEMENT = 100  # well under SQLite's limit of terms in a compound select
+
+
+def _quotes_like(
+    n: int, speaker_id: int, key: str, limit: int
+) -> Select[int, int, int, str, str, bool]:
+    """The `n`th arm of `quotes_like_many` (its number says which pair a row answers)."""
     head = " ".join(key.split()[:4])
     tail = " ".join(key.split()[-4:])
-    rows = await session.scalars(
-        select(Quote)
+    number = literal_column(str(n), Integer).label("n")
+    return (
+        select(number, Quote.id, Quote.speaker_id, Quote.text, Quote.key, Quote.partial)
         .where(
             Quote.speaker_id == speaker_id,
             or_(
@@ -318,8 +437,7 @@ async def quotes_like(
             ),
         )
         .limit(limit)
-    )
-    return [QuoteRow(q.id, q.speaker_id, q.text, q.key, q.partial) for q in rows]
+    )  # fmt: skip
 
 
 async def add_quote(
@@ -354,7 +472,8 @@ async def add_quotes(session: AsyncSession, quotes: Sequence[dict[str, object]])
     """Insert quotes (speaker_id, text, key, partial, first_published) in one statement."""
     if not quotes:
         return []
-    result = await session.execute(
+    connection = await session.connection()
+    result = await connection.execute(
         insert(Quote).returning(Quote.id, sort_by_parameter_order=True),
         [{"source_count": 0, **values} for values in quotes],
     )
@@ -371,17 +490,19 @@ async def add_quote_sources(
     await insert_ignore(
         session, QuoteSource, [{"quote_id": i, "article_id": article_id} for i in ids]
     )
+    connection = await session.connection()
+    for statement in _recount_quotes_statements():
+        await connection.execute(statement, {"ids": ids})
+
+
+@functools.cache
+def _recount_quotes_statements() -> tuple[Executable, Executable]:
+    ids = bindparam("ids", type_=Integer, expanding=True)
     sources = (
         select(func.count())
         .where(QuoteSource.quote_id == Quote.id)
         .correlate(Quote)
         .scalar_subquery()
-    )
-    await session.execute(
-        update(Quote)
-        .where(Quote.id.in_(ids))
-        .values(source_count=sources)
-        .execution_options(synchronize_session=False)
     )
     speakers = select(Quote.speaker_id).where(Quote.id.in_(ids))
     quotes = (
@@ -390,11 +511,9 @@ async def add_quote_sources(
         .correlate(Speaker)
         .scalar_subquery()
     )
-    await session.execute(
-        update(Speaker)
-        .where(Speaker.id.in_(speakers))
-        .values(quote_count=quotes)
-        .execution_options(synchronize_session=False)
+    return (
+        update(Quote).where(Quote.id.in_(ids)).values(source_count=sources),
+        update(Speaker).where(Speaker.id.in_(speakers)).values(quote_count=quotes),
     )
 
 
@@ -432,35 +551,46 @@ async def _recent_by_term(
     terms: Iterable[str],
     per_term: int,
 ) -> dict[str, list[int]]:
-    """An inverted index read: for each word, the newest `per_term` ids filed under it."""
-    terms = list(set(terms))
+    """An inverted index read: for each word, the newest `per_term` ids filed under it, newest
+    first."""
+    terms = sorted(set(terms))
     if not terms:
         return {}
-    ranked = (
-        select(
-            term_column.label("term"),
-            id_column.label("id"),
-            func.row_number()
-            .over(partition_by=term_column, order_by=id_column.desc())
-            .label("rank"),
-        )
-        .where(term_column.in_(terms))
-        .subquery()
-    )
     found: dict[str, list[int]] = {}
-    rows = await session.execute(
-        select(ranked.c.term, ranked.c.id).where(ranked.c.rank <= per_term)
-    )
-    for term, found_id in rows:
-        found.setdefault(term, []).append(found_id)
+    connection = await session.connection()
+    for start in range(0, len(terms), _WORDS_PER_STATEMENT):
+        chunk = terms[start : start + _WORDS_PER_STATEMENT]
+        statement = _newest_per_term(term_column.class_.__tablename__, term_column.key,
+                                     id_column.key, len(chunk))  # fmt: skip
+        values: dict[str, object] = {f"t{n}": term for n, term in enumerate(chunk)}
+        values["per_term"] = per_term
+        for term, found_id in await connection.execute(statement, values):
+            found.setdefault(term, []).append(found_id)
     return found
+
+
+_WORDS_PER_STATEMENT = 200  # well under SQLite's limit of terms in a compound select
+
+
+@functools.lru_cache(maxsize=1024)
+def _newest_per_term(table: str, term: str, id_: str, count: int) -> TextClause:
+    """One arm per word, each reading the word's newest ids backwards from the (term, id)
+    primary key: the cost is `per_term` rows per word however many the index holds (a window
+    over all of a word's rows grows with the store)."""
+    arms = [
+        f"SELECT * FROM (SELECT {term}, {id_} FROM {table} WHERE {term} = :t{n} "
+        f"ORDER BY {id_} DESC LIMIT :per_term) AS newest_{n}"
+        for n in range(count)
+    ]
+    return text(" UNION ALL ".join(arms))
 
 
 async def claim_texts(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
     ids = list(set(ids))
     if not ids:
         return {}
-    rows = await session.execute(select(Claim.id, Claim.text).where(Claim.id.in_(ids)))
+    connection = await session.connection()
+    rows = await connection.execute(select(Claim.id, Claim.text).where(Claim.id.in_(ids)))
     return {claim_id: text for claim_id, text in rows}
 
 
@@ -481,7 +611,8 @@ async def add_claims(session: AsyncSession, claims: Sequence[NewClaim]) -> list[
          "source_count": 0, "disputed": False, "created_at": now}
         for c in claims
     ]  # fmt: skip
-    result = await session.execute(
+    connection = await session.connection()
+    result = await connection.execute(
         insert(Claim).returning(Claim.id, sort_by_parameter_order=True), rows
     )
     ids = [row[0] for row in result]
@@ -512,6 +643,27 @@ async def add_claim_sources(
     await recount_claims(session, list(sentences))
 
 
+async def add_claim_links(
+    session: AsyncSession,
+    article_id: int,
+    source_group: str,
+    sentences: dict[int, str],
+    conflicts: Sequence[tuple[int, int, str]],
+) -> None:
+    """`add_claim_sources` and `add_claim_conflicts` for one article, with one recount of every
+    claim either touched (the counts come out the same as recounting after each)."""
+    rows = [
+        {"claim_id": claim_id, "article_id": article_id, "sentence": sentence,
+         "source_group": source_group}
+        for claim_id, sentence in sentences.items()
+    ]  # fmt: skip
+    await insert_ignore(session, ClaimSource, rows)
+    pairs = _conflict_rows(conflicts)
+    await insert_ignore(session, ClaimConflict, list(pairs.values()))
+    disputed = {i for pair in pairs for i in pair}
+    await recount_claims(session, [*sentences, *disputed], disputed=disputed)
+
+
 async def add_claim_source(
     session: AsyncSession, claim_id: int, article_id: int, sentence: str, source_group: str
 ) -> None:
@@ -522,17 +674,24 @@ async def add_claim_conflicts(
     session: AsyncSession, conflicts: Sequence[tuple[int, int, str]]
 ) -> None:
     """Record that claims contradict each other (and why); both become disputed."""
-    rows = {}
-    for claim_id, other_id, reason in conflicts:
-        first, second = sorted((claim_id, other_id))
-        if first != second:
-            rows[first, second] = {"claim_id": first, "other_id": second, "reason": reason[:300]}
+    rows = _conflict_rows(conflicts)
     if not rows:
         return
     await insert_ignore(session, ClaimConflict, list(rows.values()))
     ids = {i for pair in rows for i in pair}
-    await session.execute(update(Claim).where(Claim.id.in_(ids)).values(disputed=True))
-    await recount_claims(session, list(ids))
+    await recount_claims(session, list(ids), disputed=ids)
+
+
+def _conflict_rows(
+    conflicts: Sequence[tuple[int, int, str]],
+) -> dict[tuple[int, int], dict[str, object]]:
+    """One row per pair of claims, the lower id first; the last reason given for a pair wins."""
+    rows: dict[tuple[int, int], dict[str, object]] = {}
+    for claim_id, other_id, reason in conflicts:
+        first, second = sorted((claim_id, other_id))
+        if first != second:
+            rows[first, second] = {"claim_id": first, "other_id": second, "reason": reason[:300]}
+    return rows
 
 
 async def add_claim_conflict(
@@ -541,10 +700,21 @@ async def add_claim_conflict(
     await add_claim_conflicts(session, [(claim_id, other_id, reason)])
 
 
-async def recount_claims(session: AsyncSession, ids: Sequence[int]) -> None:
-    """Sources, independent outlets (source groups) and status of the given claims."""
+async def recount_claims(
+    session: AsyncSession, ids: Sequence[int], *, disputed: Iterable[int] = ()
+) -> None:
+    """Sources, independent outlets (source groups) and status of the given claims, those in
+    `disputed` marked disputed first; one statement."""
     if not ids:
         return
+    connection = await session.connection()
+    await connection.execute(
+        _recount_claims_statement(), {"ids": sorted(set(ids)), "disputed": sorted(set(disputed))}
+    )
+
+
+@functools.cache
+def _recount_claims_statement() -> Executable:
     sources = (
         select(func.count())
         .where(ClaimSource.claim_id == Claim.id)
@@ -557,22 +727,18 @@ async def recount_claims(session: AsyncSession, ids: Sequence[int]) -> None:
         .correlate(Claim)
         .scalar_subquery()
     )
-    await session.execute(
-        update(Claim)
-        .where(Claim.id.in_(set(ids)))
-        .values(source_count=sources, outlet_count=outlets)
-        .execution_options(synchronize_session=False)
-    )
+    # SET expressions see the row as it was, so the new values are spelled out where the
+    # status needs them.
+    disputed = or_(Claim.disputed.is_(True), Claim.id.in_(bindparam("disputed", expanding=True)))
     status = case(
-        (Claim.disputed.is_(True), "disputed"),
-        (Claim.outlet_count >= 2, "corroborated"),
+        (disputed, "disputed"),
+        (outlets >= 2, "corroborated"),
         else_="single-source",
     )
-    await session.execute(
+    return (
         update(Claim)
-        .where(Claim.id.in_(set(ids)))
-        .values(status=status)
-        .execution_options(synchronize_session=False)
+        .where(Claim.id.in_(bindparam("ids", expanding=True)))
+        .values(source_count=sources, outlet_count=outlets, disputed=disputed, status=status)
     )
 
 
@@ -618,10 +784,13 @@ async def events_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, E
     ids = list(set(ids))
     if not ids:
         return {}
-    rows = await session.scalars(select(Event).where(Event.id.in_(ids)))
-    return {
-        e.id: EventRow(e.id, e.text, e.date, e.precision, e.season, e.approximate) for e in rows
-    }
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(
+            Event.id, Event.text, Event.date, Event.precision, Event.season, Event.approximate
+        ).where(Event.id.in_(ids))
+    )
+    return {row[0]: EventRow(*row) for row in rows}
 
 
 async def add_events(
@@ -630,7 +799,8 @@ async def add_events(
     """Insert events (their words, their column values) in one statement; ids in order."""
     if not events:
         return []
-    result = await session.execute(
+    connection = await session.connection()
+    result = await connection.execute(
         insert(Event).returning(Event.id, sort_by_parameter_order=True),
         [{"source_count": 0, "disputed": False, **values} for _, values in events],
     )
@@ -654,18 +824,23 @@ async def add_event_sources(
     ]
     await insert_ignore(session, EventSource, rows)
     if told:
-        count = (
-            select(func.count())
-            .where(EventSource.event_id == Event.id)
-            .correlate(Event)
-            .scalar_subquery()
-        )
-        await session.execute(
-            update(Event)
-            .where(Event.id.in_(list(told)))
-            .values(source_count=count)
-            .execution_options(synchronize_session=False)
-        )
+        connection = await session.connection()
+        await connection.execute(_recount_events_statement(), {"ids": list(told)})
+
+
+@functools.cache
+def _recount_events_statement() -> Executable:
+    count = (
+        select(func.count())
+        .where(EventSource.event_id == Event.id)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    return (
+        update(Event)
+        .where(Event.id.in_(bindparam("ids", expanding=True)))
+        .values(source_count=count)
+    )
 
 
 async def add_event(session: AsyncSession, terms: Iterable[str], **values: object) -> int:
@@ -740,12 +915,18 @@ async def picture_version(session: AsyncSession) -> int:
 
 
 async def bump_picture_version(session: AsyncSession) -> int:
-    version = await picture_version(session) + 1
-    await insert_ignore(session, StoreState, [{"key": PICTURE_VERSION, "value": "0"}])
-    await session.execute(
-        update(StoreState).where(StoreState.key == PICTURE_VERSION).values(value=str(version))
+    """The next version of the picture, counted up in one upsert."""
+    value = StoreState.__table__.c.value
+    statement = (
+        _insert(session, StoreState)
+        .values(key=PICTURE_VERSION, value="1")  # type: ignore[attr-defined]
+        .on_conflict_do_update(
+            index_elements=[StoreState.key], set_={"value": cast(cast(value, Integer) + 1, String)}
+        )
+        .returning(value)
     )
-    return version
+    connection = await session.connection()
+    return int((await connection.execute(statement)).scalar_one())
 
 
 # Briefing reads

@@ -129,6 +129,16 @@ async def subscribe(session: AsyncSession, chat_id: int, kind: str, seen_version
     return True
 
 
+async def add_inactive(session: AsyncSession, chat_id: int, kind: str) -> None:
+    """A row for settings chosen before subscribing; /subscribe turns it on, keeping them."""
+    await insert_ignore(
+        session,
+        Subscription,
+        [{"chat_id": chat_id, "kind": kind, "active": False, "hour": 8, "timezone": "UTC",
+          "seen_version": 0}],
+    )  # fmt: skip
+
+
 async def update_subscription(session: AsyncSession, chat_id: int, **values: object) -> None:
     await session.execute(
         update(Subscription).where(Subscription.chat_id == chat_id).values(**values)

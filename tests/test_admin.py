@@ -107,6 +107,6 @@ async def test_subscribe_settings_unsubscribe(admin: Admin) -> None:
     assert "once a day at 07:00 (Europe/Berlin)" in reply
     assert "Quiet hours: 22:00–07:00" in await admin.say("/settings quiet 22-7", user=STRANGER)
     assert "is not an hour" in await admin.say("/settings daily 30", user=STRANGER)
-    assert "Digests are off" in await admin.say("/unsubscribe", user=STRANGER)
+    assert "Unsubscribed" in await admin.say("/unsubscribe", user=STRANGER)
     bare = await admin.say("/settings", user=STRANGER)  # the main /settings still answers
     assert bare and "not an hour" not in bare

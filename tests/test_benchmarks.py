@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import handlers
+from benchmarks import handlers, ingest
 from benchmarks.facts import fill_store
 from bot.app import Services
 
@@ -28,3 +28,9 @@ async def test_synthetic_store_fills_every_table(services: Services) -> None:
     assert summary.articles == 30 and summary.points
     timeline = await services.briefing.timeline()
     assert timeline.total == counts["events"]
+
+
+async def test_ingest_benchmark_runs_on_a_tiny_store(tmp_path: Path) -> None:
+    rows = await ingest.measure([2], tmp_path / "bench.db", window=3)
+    assert [size for size, _, _ in rows] == [2]
+    assert all(wall > 0 and cpu > 0 for _, wall, cpu in rows)

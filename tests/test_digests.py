@@ -135,7 +135,10 @@ def test_settings_words() -> None:
         {"digest_mode": "daily"}, {"hour": 7, "timezone": "Europe/Berlin"})  # fmt: skip
     assert parse_settings(["quiet", "22-7"]) == ({}, {"quiet_start": 22, "quiet_end": 7})
     assert parse_settings(["every", "30"]) == ({"digest_mode": "instant"}, {"every_minutes": 30})
-    for bad in (["daily", "25"], ["timezone", "Mars/Olympus"], ["frobnicate"], []):
+    assert parse_settings(["dates", "iso"]) == ({"date_style": "iso"}, {})
+    assert parse_settings(["timezone", "utc"]) == ({}, {"timezone": "UTC"})
+    for bad in (["daily", "25"], ["timezone", "Mars/Olympus"], ["frobnicate"], [],
+                ["dates", "roman"], ["quiet", "22-"]):  # fmt: skip
         with pytest.raises(ValueError):
             parse_settings(bad)
 
@@ -227,8 +230,8 @@ async def test_unsubscribed_and_paused_chats_get_nothing(early: Services) -> Non
     await subscriptions.subscribe(51, "private", None)
     await subscriptions.subscribe(52, "private", None)
     await subscriptions.unsubscribe(51)
-    await subscriptions.change(52, ["off"])
+    await subscriptions.change(52, "private", None, ["off"])
     await ingest_all(early, str(LATE))
     assert (await digests.check()).enqueued == 0
-    view = await subscriptions.change(52, ["daily", "9", "Asia/Tokyo"])
+    view = await subscriptions.change(52, "private", None, ["daily", "9", "Asia/Tokyo"])
     assert (view.mode, view.hour, view.timezone) == ("daily", 9, "Asia/Tokyo")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import datetime as dt
+import os
 import signal
 import sys
 import time
@@ -19,9 +21,10 @@ from bot.config import Settings
 from bot.digests import DigestService
 from bot.outbox import Buttons, Limits, OutboxWorker, RateLimiter, SendResult
 from bot.subscriptions import SubscriptionService
-from handlers.app import build_application
+from handlers.app import build_application, run_telegram
 from handlers.delivery import TelegramSender
 from store import outbox as outbox_queries
+from store import sources as source_queries
 from store import subscriptions as sub_queries
 from tests.conftest import ROOT, SEEDS, ingest_all
 from tests.crash_sender import FileSender
@@ -156,6 +159,32 @@ async def test_a_clean_stop_leaves_nothing_in_flight(services: Services) -> None
     await worker.run(keep_going=lambda: time.monotonic() < stop_at)
     counts = await statuses(services)
     assert "sending" not in counts and counts["sent"] == sum(sender.delivered.values())
+    assert await OutboxWorker(services.sessions, sender).recover() == 0
+
+
+class FloodedSender:
+    """Every send to chat 7 is answered with a long 429; other chats get their messages."""
+
+    def __init__(self) -> None:
+        self.delivered: collections.Counter[int] = collections.Counter()
+
+    async def send(self, chat_id: int, html: str, buttons: Buttons) -> SendResult:
+        if chat_id == 7:
+            return SendResult("retry_after", retry_after=60)
+        self.delivered[chat_id] += 1
+        return SendResult("sent", message_id=1)
+
+
+async def test_a_stop_does_not_wait_out_a_long_429(services: Services) -> None:
+    await queue_digest(services, [7, 8])
+    sender = FloodedSender()
+    worker = OutboxWorker(services.sessions, sender, RateLimiter(FAST), stop_grace=0.2)
+    started = time.monotonic()
+    stop_at = started + 0.3
+    await worker.run(keep_going=lambda: time.monotonic() < stop_at)
+    assert time.monotonic() - started < 3
+    assert sender.delivered == {8: 1}
+    assert await statuses(services) == {"sent": 1, "pending": 1}  # chat 7's goes back
     assert await OutboxWorker(services.sessions, sender).recover() == 0
 
 
@@ -352,3 +381,36 @@ async def core_bot(settings: Settings) -> AsyncIterator[tuple[Any, DeliveryBotAP
         application = build_application(core, request=api.request(), rate_limit=False)
         async with application:
             yield application, api
+
+
+async def test_run_starts_the_jobs_and_stops_them_cleanly_on_sigterm(settings: Settings) -> None:
+    """`storybot run` with a token: digests checked, outbox delivered, sources polled; SIGTERM
+    ends it all with nothing left in flight."""
+    quick = settings.model_copy(
+        update={"telegram_bot_token": "123:TEST", "digest_check_seconds": 1}
+    )
+    async with open_services(quick) as core:
+        await ingest_all(core, *[str(p) for p in SEED_FILES if p != LATE])
+        await subscribed(core, [4242])
+        async with core.sessions.begin() as session:  # a source due now, on a closed port
+            await source_queries.add_source(
+                session, "http://127.0.0.1:9/feed.xml", "feed", 600, dt.datetime.now(dt.UTC)
+            )
+        api = DeliveryBotAPI()
+        task = asyncio.create_task(run_telegram(core, request=api.request()))
+        async with open_services(quick) as other:  # as `storybot ingest` would
+            await ingest_all(other, str(LATE))
+        deadline = time.monotonic() + 15
+        polled = None
+        while time.monotonic() < deadline and not task.done():
+            async with core.sessions() as session:
+                (source,) = await source_queries.list_sources(session)
+            polled = source.last_fetch_at
+            if digests_in(api) and polled is not None:
+                break
+            await asyncio.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(task, 10) == 0
+        assert digests_in(api) == [4242]
+        assert polled is not None and source.failures == 1
+        assert await statuses(core) == {"sent": 1}

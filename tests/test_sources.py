@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections import Counter
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot import cli
 from bot.app import Services
-from bot.sources import SourceService, backoff
+from bot.sources import SourceService, backoff, html_paragraphs
+from store import queries
 from store import sources as source_queries
 from tests.conftest import SEEDS
 
@@ -28,6 +32,43 @@ def rss(items: list[int]) -> str:
     return (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Test Wire</title>'
         f"<link>http://news.test/</link>{entries}</channel></rss>"
+    )
+
+
+INLINE_FEED_URL = "http://news.test/inline.xml"
+
+
+def as_html(path: Path) -> str:
+    """A seed article as the HTML a feed embeds, escaped for the XML around it."""
+    paragraphs = [p for p in path.read_text().split("\n\n") if p.strip()]
+    return html.escape("".join(f"<p>{html.escape(p)}</p>" for p in paragraphs))
+
+
+def inline_rss() -> str:
+    """Entries whose text is in the feed: no link, a dead link, a link to an image, a teaser."""
+
+    def item(title: str, guid: int, link: str = "", extra: str = "") -> str:
+        link = f"<link>http://news.test/{link}</link>" if link else ""
+        return (
+            f"<item><title>{title}</title>{link}"
+            f"<guid isPermaLink='false'>inline-{guid}</guid>{extra}</item>"
+        )
+
+    items = [
+        item("No link", 0, extra="<pubDate>Tue, 03 Feb 2026 10:00:00 GMT</pubDate>"
+             f"<description>{as_html(SEED_FILES[0])}</description>"),
+        item("Dead link", 1, "gone/1", f"<content:encoded>{as_html(SEED_FILES[1])}"
+             "</content:encoded><description>a teaser</description>"),
+        item("Image", 2, "image/2", f"<description>{as_html(SEED_FILES[2])}</description>"),
+        item("Teaser", 3, "story/3",
+             "<description>Only a line: read the whole story on the site.</description>"),
+        item("Nothing", 4),
+    ]  # fmt: skip
+    return (
+        '<?xml version="1.0"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>Inline Wire</title><link>http://news.test/</link>{''.join(items)}"
+        "</channel></rss>"
     )
 
 
@@ -52,6 +93,12 @@ class Site:
                 200, text=rss(self.items),
                 headers={"content-type": "application/rss+xml", "etag": self.etag},
             )  # fmt: skip
+        if url == INLINE_FEED_URL:
+            return httpx.Response(
+                200, text=inline_rss(), headers={"content-type": "application/rss+xml"}
+            )
+        if url.startswith("http://news.test/image/"):
+            return httpx.Response(200, content=b"\x89PNG", headers={"content-type": "image/png"})
         if url.startswith("http://news.test/story/"):
             number = int(url.rsplit("/", 1)[1])
             return httpx.Response(
@@ -102,6 +149,38 @@ async def test_unchanged_feeds_answer_304_and_no_article_is_fetched_twice(
     assert (report.result, report.new_entries, report.count("added")) == ("fetched", 1, 1)
     assert site.hits["http://news.test/story/2"] == 1
     assert site.page_hits() == 3  # the known entries were not fetched again
+
+
+async def test_entries_without_a_readable_page_are_read_from_the_feed_itself(
+    services: Services, site: Site
+) -> None:
+    sources = service(services, site)
+    result = await sources.add(INLINE_FEED_URL)
+    assert result.report is not None
+    report = result.report
+    statuses = [o.status for o in report.outcomes]  # oldest (last) entry first
+    assert statuses == ["skipped", "added", "added", "added", "added"], report.outcomes
+    assert site.hits["http://news.test/story/3"] == 1  # a teaser's page is still read
+    async with services.sessions() as session:
+        urls = {await queries.article_id_by_url(session, f"http://news.test/{path}")
+                for path in ("gone/1", "image/2", "story/3")}  # fmt: skip
+    assert None not in urls and len(urls) == 3  # the entry's link is the article's address
+    assert await services.article_count() == 4
+    again = await sources.poll(report.source.id)  # nothing is read twice
+    assert (again.entries, again.new_entries, again.outcomes) == (5, 0, ())
+    assert site.hits["http://news.test/gone/1"] == 1 and await services.article_count() == 4
+
+
+def test_feed_html_becomes_paragraphs() -> None:
+    text = "<p>One &amp; <b>two</b></p><script>x()</script><div>three<br>four</div>"
+    assert html_paragraphs(text) == ["One & two", "three", "four"]
+    assert html_paragraphs("plain first\n\nplain  second") == ["plain first", "plain second"]
+
+
+@given(st.text())
+def test_any_escaped_text_comes_back_as_its_words(text: str) -> None:
+    paragraphs = html_paragraphs(f"<p>{html.escape(text)}</p>")
+    assert " ".join(paragraphs).split() == text.split()
 
 
 async def test_a_failing_source_backs_off_exponentially(services: Services, site: Site) -> None:

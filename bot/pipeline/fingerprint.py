@@ -45,15 +45,37 @@ def retold_share(
     new_paragraphs: Sequence[str], old_paragraphs: Sequence[str], ratio: int = RETOLD_RATIO
 ) -> float:
     """Share of the new article's sentences that closely retell a sentence of the old one."""
-    new = [fold(s.text) for s in sentences(new_paragraphs)]
-    old = [fold(s.text) for s in sentences(old_paragraphs)]
+    new = folded_sentences(tuple(new_paragraphs))
+    old = folded_sentences(tuple(old_paragraphs))
+    return _retold_share(new, old, ratio)
+
+
+@functools.lru_cache(maxsize=256)
+def folded_sentences(paragraphs: tuple[str, ...]) -> tuple[str, ...]:
+    """The article's sentences, folded; kept because one article is compared with several."""
+    return tuple(fold(s.text) for s in sentences(paragraphs))
+
+
+def _retold_share(
+    new: Sequence[str],
+    old: Sequence[str],
+    ratio: int,
+    *,
+    plus: float = 0.0,
+    needed: float = -math.inf,
+) -> float:
+    """The retold share of `new`; once `plus` and the share can no longer reach `needed`, the
+    count stops and the best share still possible is returned instead (below `needed` too).
+    Matching a sentence is the costly part, and most candidates are far from a rewrite."""
     if not new or not old:
         return 0.0
-    retold = sum(
-        1
-        for sentence in new
-        if process.extractOne(sentence, old, scorer=fuzz.token_set_ratio, score_cutoff=ratio)
-    )
+    retold = 0
+    for index, sentence in enumerate(new):
+        if process.extractOne(sentence, old, scorer=fuzz.token_set_ratio, score_cutoff=ratio):
+            retold += 1
+        best_possible = (retold + len(new) - index - 1) / len(new)
+        if best_possible + plus < needed:
+            return best_possible
     return retold / len(new)
 
 
@@ -80,10 +102,17 @@ def rewrite_score(
     old_paragraphs: Sequence[str],
     vocabulary: tuple[Mapping[str, int], Mapping[str, int]],
     story: tuple[Mapping[str, int], int],
+    *,
+    needed: float = -math.inf,
 ) -> float:
-    """How far the new article retells the old one (0..2); see REWRITE_SCORE."""
+    """How far the new article retells the old one (0..2); see REWRITE_SCORE.
+
+    With `needed`, a score that cannot reach it is reported as soon as that is clear, as some
+    score below `needed`: callers that only keep scores of at least `needed` see no difference.
+    """
     new_terms, old_terms = vocabulary
     doc_counts, size = story
-    return retold_share(new_paragraphs, old_paragraphs) + term_cosine(
-        new_terms, old_terms, doc_counts, size
-    )
+    cosine = term_cosine(new_terms, old_terms, doc_counts, size)
+    new = folded_sentences(tuple(new_paragraphs))
+    old = folded_sentences(tuple(old_paragraphs))
+    return _retold_share(new, old, RETOLD_RATIO, plus=cosine, needed=needed) + cosine

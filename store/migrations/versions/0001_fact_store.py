@@ -59,6 +59,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_articles_newest", [sa.text("published DESC"), sa.text("id DESC")], unique=False
         )
+        batch_op.create_index("ix_articles_status", ["status"], unique=False)
 
     op.create_table(
         "chats",
@@ -373,6 +374,7 @@ def downgrade() -> None:
     op.drop_table("claims")
     op.drop_table("chats")
     with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_index("ix_articles_status")
         batch_op.drop_index("ix_articles_newest")
         batch_op.drop_index(batch_op.f("ix_articles_url"))
         batch_op.drop_index(batch_op.f("ix_articles_source_group"))
