@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -55,17 +55,36 @@ def read_file(item: str, max_bytes: int) -> RawArticle:
     return RawArticle(path.read_bytes(), str(path), None, None)
 
 
-async def fetch_url(client: httpx.AsyncClient, url: str, max_bytes: int) -> RawArticle:
-    """GET a page, streaming, and stop as soon as it exceeds `max_bytes`."""
+@dataclass(frozen=True, slots=True)
+class HttpReply:
+    status: int  # 200, or 304 when a conditional GET found nothing new
+    data: bytes
+    url: str  # after redirects
+    headers: dict[str, str]  # names in lower case
+
+
+async def http_get(
+    client: httpx.AsyncClient,
+    url: str,
+    max_bytes: int,
+    headers: Mapping[str, str] | None = None,
+) -> HttpReply:
+    """GET, streaming, refusing what is not text, HTML or XML and stopping as soon as the body
+    exceeds `max_bytes`; every failure is a `FetchError` with a line for the user."""
+    host = urlparse(url).netloc
     try:
-        async with client.stream("GET", url, headers={"User-Agent": USER_AGENT}) as response:
+        async with client.stream(
+            "GET", url, headers={"User-Agent": USER_AGENT, **(headers or {})}
+        ) as response:
+            found = {name.lower(): value for name, value in response.headers.items()}
+            if response.status_code == 304:
+                return HttpReply(304, b"", str(response.url), found)
             if response.status_code >= 400:
-                raise FetchError(f"HTTP {response.status_code} from {urlparse(url).netloc}")
-            content_type = response.headers.get("content-type")
-            if not is_article_type(content_type):
-                raise FetchError(f"not an article: {content_type}")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError(f"HTTP {response.status_code} from {host}")
+            if not is_article_type(found.get("content-type")):
+                raise FetchError(f"not an article: {found.get('content-type')}")
+            declared = found.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(f"page is {int(declared):,} bytes, over the {max_bytes:,} limit")
             chunks: list[bytes] = []
             received = 0
@@ -74,9 +93,15 @@ async def fetch_url(client: httpx.AsyncClient, url: str, max_bytes: int) -> RawA
                 if received > max_bytes:
                     raise FetchError(f"page is over the {max_bytes:,} byte limit")
                 chunks.append(chunk)
-            return RawArticle(b"".join(chunks), str(response.url), str(response.url), content_type)
+            return HttpReply(response.status_code, b"".join(chunks), str(response.url), found)
     except httpx.HTTPError as exc:
         raise FetchError(describe_failure(exc, url)) from exc
+
+
+async def fetch_url(client: httpx.AsyncClient, url: str, max_bytes: int) -> RawArticle:
+    """One article page."""
+    reply = await http_get(client, url, max_bytes)
+    return RawArticle(reply.data, reply.url, reply.url, reply.headers.get("content-type"))
 
 
 def describe_failure(exc: httpx.HTTPError, url: str) -> str:

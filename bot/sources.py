@@ -10,14 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlparse
 
 import feedparser
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.fetch import USER_AGENT, FetchError, RawArticle, fetch_url, is_url
+from bot.fetch import FetchError, RawArticle, fetch_url, http_get, is_url
 from bot.ingest import Ingestor, IngestOutcome
 from store import queries
 from store import sources as source_queries
@@ -183,42 +182,24 @@ async def conditional_get(
     last_modified: str | None,
     max_bytes: int,
 ) -> Fetched:
-    """GET with If-None-Match / If-Modified-Since, streaming, stopping at `max_bytes`."""
-    headers = {"User-Agent": USER_AGENT}
+    """GET with If-None-Match / If-Modified-Since: 304 when nothing changed."""
+    conditions = {}
     if etag:
-        headers["If-None-Match"] = etag
+        conditions["If-None-Match"] = etag
     if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    host = urlparse(url).netloc
-    try:
-        async with client.stream("GET", url, headers=headers) as response:
-            if response.status_code == 304:
-                return Fetched(304, url=str(response.url), etag=etag, last_modified=last_modified)
-            if response.status_code >= 400:
-                raise FetchError(f"HTTP {response.status_code} from {host}")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError(f"{int(declared):,} bytes, over the {max_bytes:,} byte limit")
-            chunks: list[bytes] = []
-            received = 0
-            async for chunk in response.aiter_bytes():
-                received += len(chunk)
-                if received > max_bytes:
-                    raise FetchError(f"over the {max_bytes:,} byte limit")
-                chunks.append(chunk)
-            return Fetched(
-                200,
-                b"".join(chunks),
-                str(response.url),
-                response.headers.get("content-type"),
-                response.headers.get("etag"),
-                response.headers.get("last-modified"),
-                {k.lower(): v for k, v in response.headers.items()},
-            )
-    except httpx.TimeoutException as exc:
-        raise FetchError(f"timed out fetching {host}") from exc
-    except httpx.HTTPError as exc:
-        raise FetchError(f"could not fetch {host}: {type(exc).__name__}") from exc
+        conditions["If-Modified-Since"] = last_modified
+    reply = await http_get(client, url, max_bytes, conditions)
+    if reply.status == 304:
+        return Fetched(304, url=reply.url, etag=etag, last_modified=last_modified)
+    return Fetched(
+        200,
+        reply.data,
+        reply.url,
+        reply.headers.get("content-type"),
+        reply.headers.get("etag"),
+        reply.headers.get("last-modified"),
+        reply.headers,
+    )
 
 
 def _status(row: SourceRow) -> SourceStatus:

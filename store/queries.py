@@ -1043,15 +1043,25 @@ async def get_claim(session: AsyncSession, claim_id: int) -> ClaimView | None:
 async def claim_sources(
     session: AsyncSession, claim_ids: Sequence[int]
 ) -> dict[int, list[SourceRow]]:
+    return await _sources_of(session, ClaimSource.claim_id, ClaimSource.article_id, claim_ids)
+
+
+async def _sources_of(
+    session: AsyncSession,
+    fact_column: InstrumentedAttribute[int],
+    article_column: InstrumentedAttribute[int],
+    fact_ids: Sequence[int],
+) -> dict[int, list[SourceRow]]:
+    """The articles behind each fact (claim, quote), oldest first."""
     rows = await session.execute(
-        select(ClaimSource.claim_id, *_SOURCE_COLUMNS)
-        .join(Article, Article.id == ClaimSource.article_id)
-        .where(ClaimSource.claim_id.in_(list(claim_ids)))
+        select(fact_column, *_SOURCE_COLUMNS)
+        .join(Article, Article.id == article_column)
+        .where(fact_column.in_(list(fact_ids)))
         .order_by(Article.published, Article.id)
     )
     found: dict[int, list[SourceRow]] = {}
-    for claim_id, *article in rows:
-        found.setdefault(claim_id, []).append(_source_of(article))
+    for fact_id, *article in rows:
+        found.setdefault(fact_id, []).append(_source_of(article))
     return found
 
 
@@ -1152,16 +1162,7 @@ async def all_quotes(session: AsyncSession) -> list[tuple[str, QuoteWithSources]
 async def _quote_sources(
     session: AsyncSession, quote_ids: Sequence[int]
 ) -> dict[int, list[SourceRow]]:
-    rows = await session.execute(
-        select(QuoteSource.quote_id, *_SOURCE_COLUMNS)
-        .join(Article, Article.id == QuoteSource.article_id)
-        .where(QuoteSource.quote_id.in_(list(quote_ids)))
-        .order_by(Article.published, Article.id)
-    )
-    found: dict[int, list[SourceRow]] = {}
-    for quote_id, *article in rows:
-        found.setdefault(quote_id, []).append(_source_of(article))
-    return found
+    return await _sources_of(session, QuoteSource.quote_id, QuoteSource.article_id, quote_ids)
 
 
 @dataclass(frozen=True, slots=True)
