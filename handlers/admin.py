@@ -68,24 +68,28 @@ async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYP
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
-    if not await may_manage_chat(update, context):
-        await send_reply(update, Reply(render_admin.NOT_GROUP_ADMIN))
-        return
-    view = await broadcast(context).subscriptions.subscribe(chat.id, chat.type, chat.title)
-    await send_reply(update, render_admin.settings_panel(view))
+    await _change_subscription(update, context, subscribe=True)
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _change_subscription(update, context, subscribe=False)
+
+
+async def _change_subscription(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, subscribe: bool
+) -> None:
     chat = update.effective_chat
     if chat is None:
         return
     if not await may_manage_chat(update, context):
         await send_reply(update, Reply(render_admin.NOT_GROUP_ADMIN))
         return
-    view = await broadcast(context).subscriptions.unsubscribe(chat.id)
+    subscriptions = broadcast(context).subscriptions
+    view = (
+        await subscriptions.subscribe(chat.id, chat.type, chat.title)
+        if subscribe
+        else await subscriptions.unsubscribe(chat.id)
+    )
     await send_reply(update, render_admin.settings_panel(view))
 
 
