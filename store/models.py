@@ -112,6 +112,18 @@ class QuoteSource(Base):
     )
 
 
+class QuoteShingle(Base):
+    """Hashes of each quote's word 3-grams: quotes that repeat, contain or nearly match each
+    other share them, so a new quote finds its earlier wordings without a scan."""
+
+    __tablename__ = "quote_shingles"
+
+    shingle: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    quote_id: Mapped[int] = mapped_column(
+        ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class Event(Base):
     __tablename__ = "events"
 
@@ -288,6 +300,7 @@ __all__ = [
     "EventSource",
     "EventTerm",
     "Quote",
+    "QuoteShingle",
     "QuoteSource",
     "Speaker",
     "SpeakerAlias",

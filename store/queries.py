@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    ColumnElement,
     Executable,
     Integer,
     String,
@@ -44,6 +46,7 @@ from store.models import (
     EventSource,
     EventTerm,
     Quote,
+    QuoteShingle,
     QuoteSource,
     Speaker,
     SpeakerAlias,
@@ -421,23 +424,38 @@ def _quotes_like(
     n: int, speaker_id: int, key: str, limit: int
 ) -> Select[int, int, int, str, str, bool]:
     """The `n`th arm of `quotes_like_many` (its number says which pair a row answers)."""
-    head = " ".join(key.split()[:4])
-    tail = " ".join(key.split()[-4:])
     number = literal_column(str(n), Integer).label("n")
+    sharing = select(QuoteShingle.quote_id).where(
+        QuoteShingle.shingle.in_(sorted(quote_shingles(key)))
+    )
     return (
         select(number, Quote.id, Quote.speaker_id, Quote.text, Quote.key, Quote.partial)
-        .where(
-            Quote.speaker_id == speaker_id,
-            or_(
-                Quote.key == key,
-                Quote.key.contains(key, autoescape=True),
-                literal(key).contains(Quote.key),
-                Quote.key.startswith(head, autoescape=True),
-                Quote.key.endswith(tail, autoescape=True),
-            ),
-        )
+        .where(Quote.speaker_id == speaker_id, or_(Quote.key == key, Quote.id.in_(sharing)))
         .limit(limit)
     )  # fmt: skip
+
+
+QUOTE_SHINGLE = 3  # words per shingle: short enough to survive an edit, long enough to be rare
+
+
+def quote_shingles(key: str) -> set[int]:
+    """63-bit hashes of the word 3-grams of a folded quote (the whole key when shorter)."""
+    words = key.split()
+    grams = [" ".join(words[i : i + QUOTE_SHINGLE]) for i in range(len(words) - QUOTE_SHINGLE + 1)]
+    return {
+        int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=8).digest(), "big") >> 1
+        for gram in grams or ([key] if key else [])
+    }
+
+
+async def add_quote_shingles(session: AsyncSession, keys: dict[int, str]) -> None:
+    """Index quotes (id -> folded key) by their shingles."""
+    rows: list[dict[str, object]] = [
+        {"shingle": shingle, "quote_id": quote_id}
+        for quote_id, key in keys.items()
+        for shingle in quote_shingles(key)
+    ]
+    await insert_ignore(session, QuoteShingle, rows)
 
 
 async def add_quote(
@@ -457,15 +475,18 @@ async def add_quote(
     await session.execute(
         update(Speaker).where(Speaker.id == speaker_id).values(quote_count=Speaker.quote_count + 1)
     )
+    await add_quote_shingles(session, {quote.id: key})
     return quote.id
 
 
 async def update_quote(
     session: AsyncSession, quote_id: int, *, text: str, key: str, partial: bool
 ) -> None:
+    """A fuller wording of a stored quote; the shorter one's shingles stay, to find it by."""
     await session.execute(
         update(Quote).where(Quote.id == quote_id).values(text=text, key=key, partial=partial)
     )
+    await add_quote_shingles(session, {quote_id: key})
 
 
 async def add_quotes(session: AsyncSession, quotes: Sequence[dict[str, object]]) -> list[int]:
@@ -477,7 +498,11 @@ async def add_quotes(session: AsyncSession, quotes: Sequence[dict[str, object]])
         insert(Quote).returning(Quote.id, sort_by_parameter_order=True),
         [{"source_count": 0, **values} for values in quotes],
     )
-    return [row[0] for row in result]
+    ids = [row[0] for row in result]
+    await add_quote_shingles(
+        session, {i: str(values["key"]) for i, values in zip(ids, quotes, strict=True)}
+    )
+    return ids
 
 
 async def add_quote_sources(
@@ -536,11 +561,14 @@ class ClaimRow:
     outlet_count: int
 
 
+# A word filed under more facts than this is too common to tell them apart; the newest win.
+RECENT_PER_TERM = 50
+
+
 async def claim_ids_by_term(
-    session: AsyncSession, terms: Iterable[str], per_term: int = 200
+    session: AsyncSession, terms: Iterable[str], per_term: int = RECENT_PER_TERM
 ) -> dict[str, list[int]]:
-    """For each word, the most recent claims using it (at most `per_term`: a word in more
-    claims than that is too common to tell claims apart)."""
+    """For each word, the most recent claims using it (at most `per_term`)."""
     return await _recent_by_term(session, ClaimTerm.term, ClaimTerm.claim_id, terms, per_term)
 
 
@@ -657,11 +685,60 @@ async def add_claim_links(
          "source_group": source_group}
         for claim_id, sentence in sentences.items()
     ]  # fmt: skip
-    await insert_ignore(session, ClaimSource, rows)
+    connection = await session.connection()
+    # Claims this outlet backed already gain a source but not an outlet. Counting the new
+    # links, rather than recounting every source, keeps the cost flat as claims grow popular.
+    known_outlet = set(
+        await connection.scalars(
+            select(ClaimSource.claim_id)
+            .where(ClaimSource.claim_id.in_(list(sentences)))
+            .where(ClaimSource.source_group == source_group)
+            .distinct()
+        )
+    )
+    await insert_ignore(session, ClaimSource, rows)  # a new article: every link is new
     pairs = _conflict_rows(conflicts)
     await insert_ignore(session, ClaimConflict, list(pairs.values()))
     disputed = {i for pair in pairs for i in pair}
-    await recount_claims(session, [*sentences, *disputed], disputed=disputed)
+    touched = sorted({*sentences, *disputed})
+    if touched:
+        await connection.execute(
+            _count_new_links_statement(),
+            {
+                "touched": touched,
+                "linked": sorted(sentences) or [-1],
+                "new_outlet": sorted(set(sentences) - known_outlet) or [-1],
+                "disputed": sorted(disputed) or [-1],
+                "now": utcnow(),
+            },
+        )
+
+
+@functools.cache
+def _count_new_links_statement() -> Executable:
+    def among(name: str) -> ColumnElement[bool]:
+        return Claim.id.in_(bindparam(name, expanding=True))
+
+    linked = case((among("linked"), 1), else_=0)
+    new_outlet = case((among("new_outlet"), 1), else_=0)
+    disputed = or_(Claim.disputed.is_(True), among("disputed"))
+    # SET expressions see the row as it was, so the new values are spelled out for the status.
+    status = case(
+        (disputed, "disputed"),
+        (Claim.outlet_count + new_outlet >= 2, "corroborated"),
+        else_="single-source",
+    )
+    return (
+        update(Claim)
+        .where(among("touched"))
+        .values(
+            source_count=Claim.source_count + linked,
+            outlet_count=Claim.outlet_count + new_outlet,
+            disputed=disputed,
+            status=status,
+            updated_at=bindparam("now"),
+        )
+    )
 
 
 async def add_claim_source(
@@ -709,7 +786,8 @@ async def recount_claims(
         return
     connection = await session.connection()
     await connection.execute(
-        _recount_claims_statement(), {"ids": sorted(set(ids)), "disputed": sorted(set(disputed))}
+        _recount_claims_statement(),
+        {"ids": sorted(set(ids)), "disputed": sorted(set(disputed)), "now": utcnow()},
     )
 
 
@@ -738,7 +816,13 @@ def _recount_claims_statement() -> Executable:
     return (
         update(Claim)
         .where(Claim.id.in_(bindparam("ids", expanding=True)))
-        .values(source_count=sources, outlet_count=outlets, disputed=disputed, status=status)
+        .values(
+            source_count=sources,
+            outlet_count=outlets,
+            disputed=disputed,
+            status=status,
+            updated_at=bindparam("now"),
+        )
     )
 
 
@@ -774,7 +858,7 @@ async def events_sharing_terms(
 
 
 async def event_ids_by_term(
-    session: AsyncSession, terms: Iterable[str], per_term: int = 200
+    session: AsyncSession, terms: Iterable[str], per_term: int = RECENT_PER_TERM
 ) -> dict[str, list[int]]:
     """For each word, the most recent events told with it (at most `per_term`)."""
     return await _recent_by_term(session, EventTerm.term, EventTerm.event_id, terms, per_term)

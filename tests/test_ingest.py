@@ -84,3 +84,21 @@ async def test_a_copy_under_another_name_is_a_duplicate(
     await ingest_all(services, str(SEEDS))
     lines = await ingest_all(services, str(folder / "copy.txt"))
     assert lines[0].startswith("duplicate of")
+
+
+async def test_claim_counts_kept_as_links_are_added_match_a_full_count(
+    services: Services,
+) -> None:
+    from sqlalchemy import text
+
+    await ingest_all(services, str(SEEDS))
+    async with services.sessions() as session:
+        rows = await session.execute(
+            text(
+                "SELECT c.id, c.source_count, c.outlet_count, count(*), "
+                "count(DISTINCT s.source_group) FROM claims c "
+                "JOIN claim_sources s ON s.claim_id = c.id GROUP BY c.id"
+            )
+        )
+        for claim_id, sources, outlets, counted, distinct_outlets in rows:
+            assert (sources, outlets) == (counted, distinct_outlets), claim_id
