@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("items", nargs="+", metavar="PATH|URL")
     ingest.add_argument("--force", action="store_true", help="add off-topic articles anyway")
 
-    ask = sub.add_parser("ask", help='answer one command, e.g. storybot ask "/quotes rutte"')
+    ask = sub.add_parser("ask", help='answer one command, e.g. storybot ask "/quotes NAME"')
     ask.add_argument("line", nargs="+")
 
     sub.add_parser("chat", help="an interactive console session with the bot's commands")

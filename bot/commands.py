@@ -1,4 +1,4 @@
-"""Answers a command line such as "/quotes rutte" with a rendered reply, for the console."""
+"""Answers a command line such as "/timeline" with a rendered reply, for the console."""
 
 from __future__ import annotations
 

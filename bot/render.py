@@ -45,7 +45,7 @@ class Reply:
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("summary", "the picture now: key points and how many outlets back each"),
-    ("quotes", "what a person said, e.g. /quotes rutte; alone, lists the speakers"),
+    ("quotes", "what a person said, e.g. /quotes NAME; alone, lists the speakers"),
     ("timeline", "dated events in order, with the precision the sources give"),
     ("sources", "the articles and outlets in the store"),
     ("search", "find articles by words, e.g. /search peace deal"),
