@@ -7,6 +7,7 @@ import asyncio
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.corpus import synthetic_articles
@@ -17,16 +18,23 @@ from bot.pipeline.documents import parse_document
 WINDOW = 50  # articles timed at each checkpoint
 
 
+Row = tuple[int, float, float]
+
+
 async def measure(
-    sizes: list[int], database: Path, window: int = WINDOW
-) -> list[tuple[int, float, float]]:
-    """(stored articles, articles/s wall, articles/s CPU) over `window` articles at each size;
-    parsing is timed too, as it is part of ingesting."""
+    sizes: list[int],
+    database: Path,
+    window: int = WINDOW,
+    report: Callable[[int, float, float], None] | None = None,
+) -> list[Row]:
+    """(stored articles, articles/s wall, articles/s CPU) over `window` articles at each size,
+    each passed to `report` as soon as it is measured; parsing is timed too, as it is part of
+    ingesting."""
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{database}", relevance_threshold=0.0,
         _env_file=None,  # type: ignore[call-arg]
     )  # fmt: skip
-    rows: list[tuple[int, float, float]] = []
+    rows: list[Row] = []
     total = max(sizes) + window
     async with open_services(settings) as services:
         stored = 0
@@ -44,6 +52,8 @@ async def measure(
                 elapsed = time.perf_counter() - started
                 cpu = time.process_time() - cpu_started
                 rows.append((timed_from, window / elapsed, window / cpu))
+                if report is not None:
+                    report(*rows[-1])
                 timed_from = None
             if stored >= total:
                 break
@@ -54,13 +64,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        rows = asyncio.run(measure(sorted(args.sizes), Path(folder) / "bench.db"))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'stored articles':>16} | {'articles/s (wall)':>17} | {'articles/s (cpu)':>16}")
-    print(f"{'-' * 16}-+-{'-' * 17}-+-{'-' * 16}")
-    for size, wall, cpu in rows:
-        print(f"{size:>16,} | {wall:>17.1f} | {cpu:>16.1f}")
+    print(f"{'-' * 16}-+-{'-' * 17}-+-{'-' * 16}", flush=True)
+
+    def report(size: int, wall: float, cpu: float) -> None:
+        print(f"{size:>16,} | {wall:>17.1f} | {cpu:>16.1f}", flush=True)
+
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(measure(sorted(args.sizes), Path(folder) / "bench.db", report=report))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB; ~5 KB synthetic articles; {WINDOW} timed per row")
 
 

@@ -297,8 +297,8 @@ class ArticleLoader:
                 return candidate, None
         best_rewrite: tuple[float, queries.ArticleRow] | None = None
         for candidate in candidates:
-            old_paragraphs = candidate.body.split("\n")
-            vocabulary = (terms, article_terms(old_paragraphs))
+            old_paragraphs, old_terms = stored_text(candidate.body)
+            vocabulary = (terms, old_terms)
             # Only a score that beats the best so far matters: the comparison of sentences
             # stops as soon as this one cannot.
             needed = REWRITE_SCORE
@@ -560,6 +560,14 @@ def _sharing(lookup: list[str], by_term: dict[str, list[int]], limit: int) -> li
         shared.update(by_term.get(term, ()))
     needed = min(2, len(lookup))
     return [i for i, n in shared.most_common(limit) if n >= needed]
+
+
+@functools.lru_cache(maxsize=1024)
+def stored_text(body: str) -> tuple[tuple[str, ...], Counter[str]]:
+    """A stored article's paragraphs and main words. Bodies never change once stored, and the
+    same articles come up again and again as candidate originals of new ones."""
+    paragraphs = tuple(body.split("\n"))
+    return paragraphs, article_terms(paragraphs)
 
 
 @functools.lru_cache(maxsize=20_000)

@@ -24,16 +24,14 @@ def content_hash(paragraphs: Sequence[str]) -> str:
     return hashlib.sha256(fold(" ".join(paragraphs)).encode()).hexdigest()
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def shingles(text: str) -> frozenset[int]:
-    """Stable 64-bit hashes of the word 5-grams (stable across processes, unlike `hash`)."""
+    """Hashes of the word 5-grams (the whole text when shorter), for comparing texts within one
+    process: Python's string hashing differs between processes, so they are never stored."""
     tokens = fold(text).split()
-    grams = [" ".join(tokens[i : i + SHINGLE]) for i in range(max(1, len(tokens) - SHINGLE + 1))]
-    return frozenset(_hash64(gram) for gram in grams if gram)
-
-
-def _hash64(value: str) -> int:
-    return int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "big")
+    if len(tokens) < SHINGLE:
+        return frozenset({hash(tuple(tokens))}) if tokens else frozenset()
+    return frozenset(map(hash, zip(*(tokens[i:] for i in range(SHINGLE)), strict=False)))
 
 
 def containment(new: frozenset[int], old: frozenset[int]) -> float:
@@ -50,7 +48,7 @@ def retold_share(
     return _retold_share(new, old, ratio)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def folded_sentences(paragraphs: tuple[str, ...]) -> tuple[str, ...]:
     """The article's sentences, folded; kept because one article is compared with several."""
     return tuple(fold(s.text) for s in sentences(paragraphs))
