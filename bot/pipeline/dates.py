@@ -177,6 +177,46 @@ _TRIGGER = re.compile(
 )
 _DAY_KINDS = frozenset({"iso", "month_day_year", "day_month_year", "month_day", "day_month"})
 
+# What a sentence must contain for a pattern to have a chance: a digit, and/or one of the
+# words (lower case, as split by _LETTERS). Testing them costs one scan of the sentence; trying
+# every pattern on every sentence was the date finder's main cost.
+_DIGIT = "digit"
+_LETTERS = re.compile(r"[^\W\d_]+")
+_MONTH_WORDS = frozenset(MONTHS)
+_NEEDS: dict[str, tuple[frozenset[str], ...]] = {
+    "iso": (frozenset({_DIGIT}),),
+    "month_day_year": (frozenset({_DIGIT}), _MONTH_WORDS),
+    "day_month_year": (frozenset({_DIGIT}), _MONTH_WORDS),
+    "month_year": (frozenset({_DIGIT}), _MONTH_WORDS),
+    "month_day": (frozenset({_DIGIT}), _MONTH_WORDS),
+    "day_month": (frozenset({_DIGIT}), _MONTH_WORDS),
+    "day_after_that": (frozenset({"day"}),),
+    "relative_day": (frozenset({"day", "days"}),),
+    "ago": (frozenset({"ago"}),),
+    "season": (frozenset(SEASONS),),
+    "season_year": (frozenset({_DIGIT}), frozenset(SEASONS)),
+    "period": (frozenset({"week", "month", "year"}),),
+    "weekday": (frozenset(WEEKDAYS),),
+    "yesterday": (frozenset({"yesterday", "night", "overnight"}),),
+    "today": (frozenset({"today", "tonight", "morning", "evening", "afternoon"}),),
+    "tomorrow": (frozenset({"tomorrow"}),),
+    "decade": (frozenset({_DIGIT}),),
+    "month": (_MONTH_WORDS,),
+    "year": (frozenset({_DIGIT}),),
+    "blank": (),
+}
+
+
+def _could_match(kind: str, features: set[str]) -> bool:
+    return all(not features.isdisjoint(needed) for needed in _NEEDS[kind])
+
+
+def _features(sentence: str) -> set[str]:
+    features = set(_LETTERS.findall(sentence.lower()))
+    if any(c.isdigit() for c in sentence):
+        features.add(_DIGIT)
+    return features
+
 
 @dataclass(frozen=True, slots=True)
 class DateMention:
@@ -199,7 +239,10 @@ def find_date_mentions(
         return []  # most sentences have no date: one scan instead of one per pattern
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
+    features = _features(sentence)
     for kind, pattern in _PATTERNS:
+        if not _could_match(kind, features):
+            continue
         for match in pattern.finditer(sentence):
             start, end = match.span()
             month = match.groupdict().get("month")
