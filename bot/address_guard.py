@@ -39,8 +39,8 @@ def address_kind(address: IPAddress) -> str | None:
         (address.is_multicast, "multicast"),
         (address.version == 4 and address in _SHARED, "shared (carrier-grade NAT)"),
         (address.version == 6 and address in _UNIQUE_LOCAL, "unique-local"),
-        (address.is_private, "private"),
         (address.is_reserved, "reserved"),
+        (address.is_private, "private"),
         (not address.is_global, "not public"),
     ]
     return next((kind for refused, kind in checks if refused), None)

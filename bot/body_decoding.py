@@ -68,6 +68,8 @@ class BodyDecoder:
         except zlib.error as exc:
             raise BodyUnreadable(f"the {self.encoding} body is corrupt") from exc
         self._count(rest)
+        if self.raw_bytes and not self._inflater.eof:
+            raise BodyUnreadable(f"the {self.encoding} body is corrupt")  # cut short
         return rest
 
     def _inflate(self, raw: bytes) -> bytes:

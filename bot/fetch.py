@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import httpcore
 import httpx
@@ -68,7 +68,9 @@ def other_scheme(item: str) -> str | None:
 
 
 def refuse_scheme(url: str) -> None:
-    scheme = urlparse(url).scheme.lower() or "(none)"
+    scheme = urlparse(url).scheme.lower()
+    if not scheme:
+        raise FetchError("refused: not an http or https address")
     if scheme not in WEB_SCHEMES:
         raise FetchError(f"refused: scheme {scheme} is not http or https")
 
@@ -128,9 +130,10 @@ class FetchRules:
 
 
 class Fetcher:
-    """The one way the bot reads the web. Redirects are followed here, one hop at a time, each
-    hop checked again. `transport` replaces the network entirely (tests of what is done with a
-    reply); `resolver` and `network` replace DNS and sockets below the address guard."""
+    """The one way the bot reads the web. Requests go straight to the transport, without
+    httpx's client, so redirects are followed here alone, one hop at a time, each hop checked
+    again. `transport` replaces the network entirely (tests of what is done with a reply);
+    `resolver` and `network` replace DNS and sockets below the address guard."""
 
     def __init__(
         self,
@@ -145,13 +148,8 @@ class Fetcher:
         guard = GuardedNetwork(
             allow_private=rules.allow_private_addresses, resolver=resolver, network=network
         )
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(rules.timeout_seconds),
-            follow_redirects=False,
-            transport=transport or GuardedTransport(guard, ssl_context),
-            trust_env=False,
-            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPTED_ENCODINGS},
-        )
+        self._transport = transport or GuardedTransport(guard, ssl_context)
+        self._timeouts = httpx.Timeout(rules.timeout_seconds).as_dict()
 
     async def __aenter__(self) -> Self:
         return self
@@ -165,7 +163,7 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     async def get(self, url: str, headers: Mapping[str, str] | None = None) -> HttpReply:
         """GET within the deadline; every failure is a `FetchError` with a line for the user."""
@@ -191,15 +189,31 @@ class Fetcher:
             location = reply.headers.get("location")
             if not location:
                 raise FetchError(f"HTTP {reply.status} from {host_of(url)} without a Location")
-            url = str(httpx.URL(url).join(location))
+            url = urljoin(url, location)
         raise FetchError(
             f"too many redirects (over {self.rules.max_redirects}) from {host_of(url)}"
         )
 
     async def _one_request(self, url: str, headers: dict[str, str]) -> HttpReply:
         try:
-            async with self._client.stream("GET", url, headers=headers) as response:
+            request = httpx.Request(
+                "GET",
+                url,
+                headers={
+                    "User-Agent": USER_AGENT,
+                    "Accept-Encoding": ACCEPTED_ENCODINGS,
+                    **headers,
+                },
+                extensions={"timeout": self._timeouts},
+            )
+            response = await self._transport.handle_async_request(request)
+            response.request = request
+            try:
                 return await read_reply(response, self.rules.max_bytes)
+            finally:
+                await response.aclose()
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"not a web address: {url[:200]}") from exc
         except httpx.HTTPError as exc:
             raise FetchError(describe_failure(exc, url)) from exc
         except (AddressRefused, HostNotFound, BodyRefused) as exc:
