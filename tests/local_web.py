@@ -4,6 +4,7 @@ a body, or writes to the socket itself (slowly, a byte at a time, without end)."
 from __future__ import annotations
 
 import contextlib
+import ssl
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -73,13 +74,15 @@ class Server(ThreadingHTTPServer):
 class LocalWeb:
     """Routes by path; counts every request, so a test can show a refused URL was never hit."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.stopping = threading.Event()
         self._server = Server(("127.0.0.1", 0), Handler)
         self._server.web = self
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -148,8 +151,8 @@ class LoopbackNetwork(httpcore.AsyncNetworkBackend):
 
 
 @contextlib.contextmanager
-def serving() -> Iterator[LocalWeb]:
-    web = LocalWeb()
+def serving(tls: ssl.SSLContext | None = None) -> Iterator[LocalWeb]:
+    web = LocalWeb(tls)
     web.start()
     try:
         yield web
