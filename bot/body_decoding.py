@@ -9,6 +9,7 @@ import zlib
 ACCEPTED_ENCODINGS = "gzip, deflate"  # what we send as Accept-Encoding: all we decode
 MAX_EXPANSION = 100  # decoded bytes per compressed byte; HTML and feeds compress 5-20 times
 EXPANSION_FLOOR = 256 * 1024  # below this many decoded bytes the ratio is not judged
+DECODE_STEP = 64 * 1024  # decoded bytes produced at a time, so the ratio is judged as they grow
 
 
 class BodyRefused(Exception):
@@ -81,14 +82,14 @@ class BodyDecoder:
         pieces: list[bytes] = []
         data = raw
         while data and not self._inflater.eof:
-            piece = self._inflater.decompress(data, self._room())
+            piece = self._inflater.decompress(data, min(self._room(), DECODE_STEP))
             self._count(piece)
             pieces.append(piece)
             data = self._inflater.unconsumed_tail
         return b"".join(pieces)
 
     def _room(self) -> int:
-        """At most one byte past the limit is ever decoded at once: enough to notice it."""
+        """At most one byte past the limit is ever decoded: enough to notice it."""
         return self.max_bytes - self.decoded_bytes + 1
 
     def _consumed(self) -> int:

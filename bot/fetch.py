@@ -167,10 +167,13 @@ class Fetcher:
 
     async def get(self, url: str, headers: Mapping[str, str] | None = None) -> HttpReply:
         """GET within the deadline; every failure is a `FetchError` with a line for the user."""
+        deadline = asyncio.timeout(self.rules.deadline_seconds)
         try:
-            async with asyncio.timeout(self.rules.deadline_seconds):
+            async with deadline:
                 return await self._follow(url, dict(headers or {}))
         except TimeoutError as exc:
+            if not deadline.expired():
+                raise FetchError(f"timed out fetching {host_of(url)}") from exc
             raise FetchError(
                 f"took more than {self.rules.deadline_seconds:g} s fetching {host_of(url)}"
             ) from exc
