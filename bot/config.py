@@ -31,6 +31,13 @@ class Settings(BaseSettings):
         default=10.0, description="Connect/read timeout for fetches."
     )
     fetch_max_bytes: int = Field(default=5_000_000, description="Largest page or file accepted.")
+    fetch_deadline_seconds: float = Field(
+        default=30.0, description="Longest a whole fetch may take, redirects included."
+    )
+    fetch_allow_private_addresses: bool = Field(
+        default=False,
+        description="Let fetches reach loopback and private addresses (local test servers only).",
+    )
     relevance_threshold: float = Field(
         default=0.12,
         description="Minimum overlap with the story's vocabulary to count as on-topic.",

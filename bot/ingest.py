@@ -11,19 +11,19 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import httpx
 from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.fetch import (
+    Fetcher,
     FetchError,
     RawArticle,
     expand_paths,
-    fetch_url,
-    http_client,
+    fetcher,
     is_url,
     read_file,
+    refuse_scheme,
 )
 from bot.pipeline import claims as claim_rules
 from bot.pipeline.claims import ClaimCandidate
@@ -96,13 +96,13 @@ class Ingestor:
     ) -> AsyncIterator[IngestOutcome]:
         """Ingest files, directories and URLs one by one, yielding an outcome per article."""
         expanded = list(expand_paths(list(items)))
-        client: httpx.AsyncClient | None = None
+        web: Fetcher | None = None
         try:
             for item in expanded:
                 try:
                     if is_url(item):
-                        client = client or http_client(self._settings.fetch_timeout_seconds)
-                        raw = await fetch_url(client, item, self._settings.fetch_max_bytes)
+                        web = web or fetcher(self._settings)
+                        raw = await web.article(item)
                     else:
                         raw = read_file(item, self._settings.fetch_max_bytes)
                 except FetchError as exc:
@@ -110,8 +110,17 @@ class Ingestor:
                     continue
                 yield await self.ingest_raw(raw, item=item, force=force)
         finally:
-            if client is not None:
-                await client.aclose()
+            if web is not None:
+                await web.aclose()
+
+    async def ingest_web(self, url: str) -> IngestOutcome:
+        """One address a person gave: only http(s) is fetched, nothing is read as a local file."""
+        try:
+            refuse_scheme(url)
+        except FetchError as exc:
+            return IngestOutcome(url[:200], "error", reason=str(exc))
+        outcomes = [outcome async for outcome in self.ingest([url])]
+        return outcomes[0]
 
     async def ingest_raw(self, raw: RawArticle, *, item: str, force: bool = False) -> IngestOutcome:
         try:

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-import feedparser
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.fetch import FetchError, RawArticle, fetch_url, http_get, is_url
+from bot.feeds import parse_feed
+from bot.fetch import Fetcher, FetchError, RawArticle, fetcher, is_url
 from bot.ingest import Ingestor, IngestOutcome
 from store import queries
 from store import sources as source_queries
@@ -176,11 +176,7 @@ def inline_article(
 
 
 async def conditional_get(
-    client: httpx.AsyncClient,
-    url: str,
-    etag: str | None,
-    last_modified: str | None,
-    max_bytes: int,
+    web: Fetcher, url: str, etag: str | None, last_modified: str | None
 ) -> Fetched:
     """GET with If-None-Match / If-Modified-Since: 304 when nothing changed."""
     conditions = {}
@@ -188,7 +184,7 @@ async def conditional_get(
         conditions["If-None-Match"] = etag
     if last_modified:
         conditions["If-Modified-Since"] = last_modified
-    reply = await http_get(client, url, max_bytes, conditions)
+    reply = await web.get(url, conditions)
     if reply.status == 304:
         return Fetched(304, url=reply.url, etag=etag, last_modified=last_modified)
     return Fetched(
@@ -236,15 +232,6 @@ class SourceService:
         self._transport = transport
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
-    def _client(self) -> httpx.AsyncClient:
-        timeout = self._settings.fetch_timeout_seconds
-        return httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=timeout),
-            follow_redirects=True,
-            max_redirects=5,
-            transport=self._transport,
-        )
-
     async def add(self, url: str, interval_seconds: int | None = None) -> AddResult:
         """Add a feed or page and fetch it once now; a source whose first fetch fails is dropped."""
         url = url.strip()
@@ -290,23 +277,15 @@ class SourceService:
         if row is None:
             raise KeyError(source_id)
         now = self._clock()
-        async with self._client() as client:
+        async with fetcher(self._settings, self._transport) as web:
             try:
-                fetched = await conditional_get(
-                    client, row.url, row.etag, row.last_modified, self._settings.fetch_max_bytes
-                )
+                fetched = await conditional_get(web, row.url, row.etag, row.last_modified)
                 if fetched.status == 304:
                     return await self._done(row, now, "not-modified")
                 if row.kind == "feed" and (not first or looks_like_feed(fetched)):
-                    parsed = feedparser.parse(
-                        fetched.data,
-                        response_headers={
-                            "content-location": fetched.url,
-                            "content-type": fetched.content_type or "",
-                        },
-                    )
+                    parsed = parse_feed(fetched.data, fetched.url, fetched.content_type)
                     if parsed.get("version") or parsed.entries:
-                        return await self._feed(client, row, fetched, parsed, now)
+                        return await self._feed(web, row, fetched, parsed, now)
                     if not first:
                         raise FetchError("the feed could not be read")
                 return await self._page(row, fetched, now)
@@ -315,7 +294,7 @@ class SourceService:
 
     async def _feed(
         self,
-        client: httpx.AsyncClient,
+        web: Fetcher,
         row: SourceRow,
         fetched: Fetched,
         parsed: Any,
@@ -333,7 +312,7 @@ class SourceService:
         title = str(parsed.feed.get("title") or "")[:500] or row.title
         outcomes: list[IngestOutcome] = []
         for entry in fresh:
-            outcomes.append(await self._entry(client, row, entry, title))
+            outcomes.append(await self._entry(web, row, entry, title))
         return await self._done(
             row,
             now,
@@ -347,7 +326,7 @@ class SourceService:
         )
 
     async def _entry(
-        self, client: httpx.AsyncClient, source: SourceRow, entry: Any, feed_title: str | None
+        self, web: Fetcher, source: SourceRow, entry: Any, feed_title: str | None
     ) -> IngestOutcome:
         """The entry's linked page; when there is none, or it fails or holds no article, the
         text the feed itself carries for the entry."""
@@ -360,7 +339,7 @@ class SourceService:
                 outcome = IngestOutcome(link, "duplicate", duplicate_of=known_id)
             else:
                 try:
-                    raw = await fetch_url(client, link, self._settings.fetch_max_bytes)
+                    raw = await web.article(link)
                 except FetchError as exc:
                     outcome = IngestOutcome(link, "error", reason=str(exc))
                 else:

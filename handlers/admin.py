@@ -183,7 +183,7 @@ async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     url = argument(context)
     ingestor = services(context).core.ingestor
-    outcomes = [o async for o in ingestor.ingest([url])] if url.startswith("http") else []
+    outcomes = [await ingestor.ingest_web(url)] if url else []
     await send_reply(update, render_admin.ingested(outcomes))
 
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from bot.app import Services
-from bot.fetch import FetchError, fetch_url
+from bot.fetch import Fetcher, FetchError, FetchRules
 from store import queries
 from tests.conftest import SEEDS, ingest_all
 
@@ -50,19 +50,21 @@ def transport(routes: dict[str, httpx.Response]) -> httpx.MockTransport:
 async def test_fetch_limits_and_errors() -> None:
     big = httpx.Response(200, content=b"x" * 2_000, headers={"content-type": "text/html"})
     page = httpx.Response(200, text=ARTICLE, headers={"content-type": "text/html"})
-    async with httpx.AsyncClient(transport=transport({"/big": big, "/a": page})) as client:
-        raw = await fetch_url(client, "https://news.example/a", 10_000)
+    routes = transport({"/big": big, "/a": page})
+    async with Fetcher(FetchRules(max_bytes=10_000), transport=routes) as web:
+        raw = await web.article("https://news.example/a")
         assert raw.url == "https://news.example/a" and b"Envoys" in raw.data
+    async with Fetcher(FetchRules(max_bytes=1_000), transport=routes) as web:
         with pytest.raises(FetchError, match="over the 1,000"):
-            await fetch_url(client, "https://news.example/big", 1_000)
+            await web.article("https://news.example/big")
         with pytest.raises(FetchError, match="HTTP 404"):
-            await fetch_url(client, "https://news.example/gone", 1_000)
+            await web.article("https://news.example/gone")
         with pytest.raises(FetchError, match="timed out"):
-            await fetch_url(client, "https://news.example/slow", 1_000)
-        with pytest.raises(FetchError, match="not an article: image/png"):
-            await fetch_url(client, "https://news.example/photo", 1_000)
+            await web.article("https://news.example/slow")
+        with pytest.raises(FetchError, match="content type image/png is not text"):
+            await web.article("https://news.example/photo")
         with pytest.raises(FetchError, match=r"could not connect to news\.example"):
-            await fetch_url(client, "https://news.example/refused", 1_000)
+            await web.article("https://news.example/refused")
 
 
 async def test_a_directory_skips_other_files_and_reports_each_article(
