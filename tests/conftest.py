@@ -47,9 +47,7 @@ async def _fresh_postgres(url: str) -> None:
                     "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
                 )
             )
-            await connection.execute(
-                text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-            )
+            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
 

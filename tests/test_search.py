@@ -25,7 +25,9 @@ async def test_search_is_ranked_and_limited(services: Services) -> None:
     assert 1 <= len(result.hits) <= 5
     assert all(hit.snippet for hit in result.hits)
     assert (await services.briefing.search("qwxzv")).hits == ()
-    assert (await services.briefing.search('" OR * QWXZV( NEAR')).hits == ()  # query syntax is words
+    assert (
+        await services.briefing.search('" OR * QWXZV( NEAR')
+    ).hits == ()  # query syntax is words
 
 
 async def test_a_new_article_is_found_at_once(services: Services) -> None:
