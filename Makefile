@@ -24,6 +24,7 @@ test-postgres: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.handlers
+	$(BIN)/python -m benchmarks.quotes
 
 # Score the pipeline against a labelled development set (not part of the test run).
 DEVSET ?= ../shared/devset
