@@ -23,8 +23,6 @@ SEEDS = ROOT / "seeds"
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = bool(DATABASE_URL) and not is_sqlite(DATABASE_URL)
 
-sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="about SQLite files themselves")
-
 _migrated = False
 
 
