@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench devset install clean
+.PHONY: run test test-postgres lint typecheck unit bench devset install clean
 
 run: $(STAMP)
 	$(BIN)/storybot run
@@ -16,9 +16,15 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
+# The pytest suite again on PostgreSQL: TEST_DATABASE_URL names a database the tests may wipe.
+test-postgres: $(STAMP)
+	@test -n "$(TEST_DATABASE_URL)" || { echo "set TEST_DATABASE_URL=postgresql+asyncpg://user:password@host/db"; exit 1; }
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.handlers
+	$(BIN)/python -m benchmarks.quotes
 
 # Score the pipeline against a labelled development set (not part of the test run).
 DEVSET ?= ../shared/devset

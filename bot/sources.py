@@ -28,6 +28,8 @@ MAX_BACKOFF = dt.timedelta(hours=24)
 ENTRIES_PER_POLL = 30
 ENTRY_ATTEMPTS = 3  # an entry whose page keeps failing is given up after this many tries
 MIN_INTERVAL_SECONDS = 60
+# How long a poller holds the sources it took: one that stops mid-poll gives them back after this.
+POLL_LEASE = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,8 +269,11 @@ class SourceService:
             return [_status(r) for r in await source_queries.list_sources(session)]
 
     async def poll_due(self, now: dt.datetime | None = None) -> list[PollReport]:
-        async with self._sessions() as session:
-            due = await source_queries.due_sources(session, now or self._clock())
+        """Fetch the sources that are due; several pollers on one store never fetch one source at
+        the same time, as each takes its sources under a lease first."""
+        now = now or self._clock()
+        async with self._sessions.begin() as session:
+            due = await source_queries.claim_due_sources(session, now, now + POLL_LEASE)
         return [await self.poll(row.id) for row in due]
 
     async def poll(self, source_id: int, *, first: bool = False) -> PollReport:

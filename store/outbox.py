@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,31 +71,47 @@ class ClaimedRow:
 
 
 async def claim(session: AsyncSession, limit: int, now: dt.datetime) -> list[ClaimedRow]:
-    """Mark up to `limit` due pending rows as sending and return them, oldest first."""
+    """Mark up to `limit` due pending rows as sending and return them, oldest first.
+
+    Two senders never claim the same row: on PostgreSQL the pick takes row locks that last until
+    the caller's transaction ends and skips rows another sender holds (FOR UPDATE SKIP LOCKED);
+    on SQLite pick and mark are one statement under its single writer lock."""
     if limit <= 0:
         return []
-    rows = list(
-        await session.execute(
-            select(
-                OutboxMessage.id,
-                OutboxMessage.chat_id,
-                OutboxMessage.digest_id,
-                OutboxMessage.attempts,
-            )
-            .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= now)
-            .order_by(OutboxMessage.not_before, OutboxMessage.id)  # the queue index's order
-            .limit(limit)
-        )
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= now)
+        .order_by(OutboxMessage.not_before, OutboxMessage.id)  # the queue index's order
+        .limit(limit)
     )
-    if not rows:
-        return []
-    await session.execute(
+    if _dialect(session) == "postgresql":
+        # A locking subquery inside UPDATE may be run more than once and pick more rows than
+        # `limit`: the ids are locked first, then marked.
+        ids = list(await session.scalars(due.with_for_update(skip_locked=True)))
+        if not ids:
+            return []
+        picked: Any = ids
+    else:
+        picked = due.scalar_subquery()
+    rows = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_([r[0] for r in rows]), OutboxMessage.status == "pending")
+        .where(OutboxMessage.id.in_(picked), OutboxMessage.status == "pending")
         .values(status="sending", attempts=OutboxMessage.attempts + 1)
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.chat_id,
+            OutboxMessage.digest_id,
+            OutboxMessage.attempts,
+            OutboxMessage.not_before,
+        )
         .execution_options(synchronize_session=False)
     )
-    return [ClaimedRow(r[0], r[1], r[2], r[3] + 1) for r in rows]
+    claimed = sorted(rows, key=lambda r: (aware(r[4]) or now, r[0]))
+    return [ClaimedRow(r[0], r[1], r[2], r[3]) for r in claimed]
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 async def digest_content(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,11 +84,33 @@ async def list_sources(session: AsyncSession) -> list[SourceRow]:
     return [_row(s) for s in await session.scalars(select(Source).order_by(Source.id))]
 
 
-async def due_sources(session: AsyncSession, now: dt.datetime) -> list[SourceRow]:
-    rows = await session.scalars(
-        select(Source).where(Source.next_fetch_at <= now).order_by(Source.next_fetch_at)
+async def claim_due_sources(
+    session: AsyncSession, now: dt.datetime, lease_until: dt.datetime
+) -> list[SourceRow]:
+    """Take the sources due at `now` for one poller: their next fetch moves to `lease_until`, so
+    no other poller takes them until this one records its fetch or the lease runs out.
+
+    On PostgreSQL the pick locks the rows and skips those another poller is taking (FOR UPDATE
+    SKIP LOCKED); on SQLite pick and mark are one statement under its single writer lock. The
+    update's own condition keeps the claim conditional on both."""
+    due = select(Source.id).where(Source.next_fetch_at <= now).order_by(Source.next_fetch_at)
+    picked: Any
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        picked = list(await session.scalars(due.with_for_update(skip_locked=True)))
+        if not picked:
+            return []
+    else:
+        picked = due.scalar_subquery()
+    claimed = await session.execute(
+        update(Source)
+        .where(Source.id.in_(picked), Source.next_fetch_at <= now)
+        .values(next_fetch_at=lease_until)
+        .returning(Source.id)
+        .execution_options(synchronize_session=False)
     )
-    return [_row(s) for s in rows]
+    ids = [row[0] for row in claimed]
+    rows = await session.scalars(select(Source).where(Source.id.in_(ids)))
+    return sorted((_row(s) for s in rows), key=lambda r: r.id)
 
 
 async def update_source(session: AsyncSession, source_id: int, **values: object) -> None:

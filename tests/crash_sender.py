@@ -1,6 +1,8 @@
 """A delivery process to kill: sends the outbox through a sender that logs each delivery to a file.
 
 Run as `python -m tests.crash_sender DATABASE_URL LOG_PATH`; the test kills it with SIGKILL.
+With a third argument GATE it is one of several senders on one store: it does not recover rows
+another sender holds, writes GATE.ready once connected and starts when GATE exists.
 """
 
 from __future__ import annotations
@@ -29,15 +31,23 @@ class FileSender:
         return SendResult("sent", message_id=self.count)
 
 
-async def main(url: str, log: Path) -> None:
+async def main(url: str, log: Path, gate: Path | None = None) -> None:
     engine = create_engine(url)
     sessions = session_factory(engine)
     limiter = RateLimiter(Limits().scaled(10))  # 300 messages/s
     worker = OutboxWorker(sessions, FileSender(log), limiter, concurrency=8, window=16)
-    await worker.recover()
+    if gate is None:
+        await worker.recover()
+    else:
+        async with engine.connect():
+            pass
+        gate.with_suffix(".ready").touch()
+        while not gate.exists():  # noqa: ASYNC110, ASYNC240
+            await asyncio.sleep(0.005)
     await worker.run()
     await engine.dispose()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], Path(sys.argv[2])))
+    gate = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+    asyncio.run(main(sys.argv[1], Path(sys.argv[2]), gate))

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import handlers, ingest
+from benchmarks import handlers, ingest, quotes
 from benchmarks.facts import fill_store
 from bot.app import Services
+from tests.conftest import SEEDS
 
 
 async def test_handler_benchmark_runs_on_a_tiny_store(
@@ -34,3 +35,8 @@ async def test_ingest_benchmark_runs_on_a_tiny_store(tmp_path: Path) -> None:
     rows = await ingest.measure([2], tmp_path / "bench.db", window=3)
     assert [size for size, _, _ in rows] == [2]
     assert all(wall > 0 and cpu > 0 for _, wall, cpu in rows)
+
+
+def test_quote_benchmark_runs_on_the_seeds() -> None:
+    count, best_ms = quotes.measure(rounds=1)
+    assert count == len(list(SEEDS.glob("*.txt"))) and best_ms > 0

@@ -151,6 +151,36 @@ async def test_killing_the_sender_mid_run_loses_nothing_and_resends_only_in_flig
         assert await outbox_queries.resent_after_restart(session) == in_flight
 
 
+async def test_two_sender_processes_on_one_store_send_each_message_once(
+    services: Services, tmp_path: Path
+) -> None:
+    chats = list(range(1, 601))
+    await queue_digest(services, chats)
+    logs = [tmp_path / f"sender{n}.txt" for n in (1, 2)]
+    children = []
+    for n, log in enumerate(logs, start=1):
+        log.touch()
+        children.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tests.crash_sender", services.settings.database_url,
+                str(log), str(tmp_path / f"gate{n}"), cwd=ROOT,
+            )
+        )  # fmt: skip
+    ready = [tmp_path / f"gate{n}.ready" for n in (1, 2)]
+    deadline = time.monotonic() + 30
+    while not all(p.exists() for p in ready) and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    for n in (1, 2):
+        (tmp_path / f"gate{n}").touch()  # both start claiming together
+    assert [await child.wait() for child in children] == [0, 0]
+
+    per_sender = [collections.Counter(int(x) for x in log.read_text().split()) for log in logs]
+    assert all(per_sender)  # both took part
+    delivered = per_sender[0] + per_sender[1]
+    assert set(delivered) == set(chats) and set(delivered.values()) == {1}
+    assert await statuses(services) == {"sent": len(chats)}
+
+
 async def test_a_clean_stop_leaves_nothing_in_flight(services: Services) -> None:
     await queue_digest(services, range(1, 101))
     sender = CountingSender(latency=0.01)

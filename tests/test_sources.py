@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 from collections import Counter
@@ -13,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import cli
-from bot.app import Services
-from bot.sources import SourceService, backoff, html_paragraphs
+from bot.app import Services, open_services
+from bot.sources import POLL_LEASE, SourceService, backoff, html_paragraphs
 from store import queries
 from store import sources as source_queries
 from tests.conftest import SEEDS
@@ -239,3 +240,40 @@ async def run_cli(argv: list[str]) -> int:
     import asyncio
 
     return await asyncio.to_thread(cli.main, argv)
+
+
+async def test_two_pollers_on_one_store_fetch_each_due_source_once(
+    services: Services, site: Site
+) -> None:
+    start = dt.datetime(2026, 2, 3, 12, 0, tzinfo=dt.UTC)
+    pages = [f"http://news.test/story/{n}" for n in range(4)]
+    for url in pages:
+        assert (await service(services, site, clock=start).add(url)).error is None
+    assert all(site.hits[url] == 1 for url in pages)
+
+    later = start + dt.timedelta(hours=2)
+    async with (
+        open_services(services.settings) as first,
+        open_services(services.settings) as second,
+    ):
+        pollers = [service(opened, site, clock=later) for opened in (first, second)]
+        reports = await asyncio.gather(*(p.poll_due(later) for p in pollers))
+    polled = sorted(r.source.url for batch in reports for r in batch)
+    assert polled == sorted(pages)
+    assert all(site.hits[url] == 2 for url in pages)  # the first fetch and one poll
+
+
+async def test_a_poller_that_stops_gives_its_sources_back_after_the_lease(
+    services: Services, site: Site
+) -> None:
+    start = dt.datetime(2026, 2, 3, 12, 0, tzinfo=dt.UTC)
+    assert (await service(services, site, clock=start).add(FEED_URL)).error is None
+    due = start + dt.timedelta(hours=2)
+    async with services.sessions.begin() as session:
+        taken = await source_queries.claim_due_sources(session, due, due + POLL_LEASE)
+    assert [row.url for row in taken] == [FEED_URL]  # and this poller never finishes
+    async with services.sessions.begin() as session:
+        assert await source_queries.claim_due_sources(session, due, due + POLL_LEASE) == []
+        back = due + POLL_LEASE
+        again = await source_queries.claim_due_sources(session, back, back + POLL_LEASE)
+    assert [row.url for row in again] == [FEED_URL]
