@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import handlers, ingest
+from benchmarks import handlers, ingest, latency
 from benchmarks.facts import fill_store
 from bot.app import Services
 
@@ -34,3 +34,14 @@ async def test_ingest_benchmark_runs_on_a_tiny_store(tmp_path: Path) -> None:
     rows = await ingest.measure([2], tmp_path / "bench.db", window=3)
     assert [size for size, _, _ in rows] == [2]
     assert all(wall > 0 and cpu > 0 for _, wall, cpu in rows)
+
+
+def test_latency_benchmark_measures_each_command_in_a_fresh_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    memory = latency.run([30], None, rounds=2, folder=tmp_path)
+    out = capsys.readouterr().out
+    rows = [line.split("|") for line in out.splitlines() if line.startswith("sqlite")]
+    assert [row[2].strip() for row in rows] == list(latency.COMMANDS)
+    assert all(row[1].strip() == "30" for row in rows)
+    assert len(memory) == 1 and "peak RSS" in memory[0]
