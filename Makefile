@@ -21,10 +21,14 @@ test-postgres: $(STAMP)
 	@test -n "$(TEST_DATABASE_URL)" || { echo "set TEST_DATABASE_URL=postgresql+asyncpg://user:password@host/db"; exit 1; }
 	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q
 
+# The latency benchmark empties this database's public schema for each size.
+BENCH_POSTGRES_URL ?= postgresql+asyncpg://storybot:storybot@127.0.0.1:5432/sb_bench
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.handlers
 	$(BIN)/python -m benchmarks.quotes
+	$(BIN)/python -m benchmarks.latency
+	$(BIN)/python -m benchmarks.latency --database-url $(BENCH_POSTGRES_URL)
 
 # Score the pipeline against a labelled development set (not part of the test run).
 DEVSET ?= ../shared/devset

@@ -52,6 +52,19 @@ class Settings(BaseSettings):
     source_poll_seconds: int = Field(
         default=900, description="Default interval between two fetches of a feed or page."
     )
+    webhook_url: str = Field(
+        default="",
+        description="Public HTTPS URL Telegram posts updates to; set, it replaces long polling.",
+    )
+    webhook_listen: str = Field(
+        default="0.0.0.0", description="Address the webhook server listens on."
+    )
+    webhook_port: int = Field(default=8443, description="Port the webhook server listens on.")
+    webhook_secret: str = Field(
+        default="",
+        description="Secret Telegram sends with each webhook request; others get 403.",
+        pattern=r"^[A-Za-z0-9_-]{0,256}$",
+    )
 
     @field_validator("admin_ids", mode="before")
     @classmethod

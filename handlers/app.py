@@ -7,6 +7,7 @@ import gc
 import logging
 import signal
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
@@ -30,6 +31,7 @@ from telegram.request import BaseRequest
 
 from bot.app import Services
 from bot.chats import ChatService
+from bot.config import Settings
 from bot.render import ADMIN_COMMANDS, COMMANDS
 from handlers import admin, commands, jobs
 from handlers.commands import BotServices
@@ -144,7 +146,8 @@ async def set_command_menu(application: BotApplication) -> None:
 
 
 async def run_telegram(core: Services, *, request: BaseRequest | None = None) -> int:
-    """Long polling until SIGINT or SIGTERM, then a clean shutdown."""
+    """Long polling, or a webhook server when WEBHOOK_URL is set, until SIGINT or SIGTERM;
+    then a clean shutdown (the webhook is left registered, so Telegram keeps the updates)."""
     application = build_application(core, request=request)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -159,11 +162,10 @@ async def run_telegram(core: Services, *, request: BaseRequest | None = None) ->
                 log.warning("could not set the command menu: %s", exc)
             await application.start()
             gc.freeze()  # what start-up built lives as long as the bot: never scan it again
-            assert application.updater is not None
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            log.info("bot @%s is polling", application.bot.username)
+            await start_receiving(application, core.settings)
             await stop.wait()
             log.info("shutting down")
+            assert application.updater is not None
             await application.updater.stop()
             await application.stop()
     finally:
@@ -171,3 +173,32 @@ async def run_telegram(core: Services, *, request: BaseRequest | None = None) ->
         for sig in signals:
             loop.remove_signal_handler(sig)
     return 0
+
+
+async def start_receiving(application: BotApplication, settings: Settings) -> None:
+    """Updates from Telegram: a webhook server if a public URL is set, else long polling."""
+    updater = application.updater
+    assert updater is not None
+    if not settings.webhook_url:
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        log.info("bot @%s is polling", application.bot.username)
+        return
+    if not settings.webhook_secret:
+        log.warning("WEBHOOK_SECRET is empty: anyone who finds the URL can post updates")
+    # The server answers on the public URL's path; a proxy in front may end TLS.
+    path = urlsplit(settings.webhook_url).path.strip("/")
+    await updater.start_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=path,
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret or None,
+        allowed_updates=Update.ALL_TYPES,
+    )
+    log.info(
+        "bot @%s takes updates on %s:%s/%s",
+        application.bot.username,
+        settings.webhook_listen,
+        settings.webhook_port,
+        path,
+    )

@@ -236,6 +236,10 @@ class ClaimConflict(Base):
     reason: Mapped[str] = mapped_column(String(300))
 
 
+# A claim's conflicts are looked up from either side.
+Index("ix_claim_conflicts_other_id", ClaimConflict.other_id)
+
+
 class StoryTerm(Base):
     """How many on-topic articles use a word: the story's profile, for the relevance check."""
 

@@ -1344,30 +1344,50 @@ class SearchRow:
     snippet: str
 
 
-# PostgreSQL's text search vector of an article; the migration's GIN index is built on exactly
-# this expression, so the planner can use it.
-SEARCH_VECTOR = "to_tsvector('english', coalesce(title, '') || ' ' || body)"
+# PostgreSQL's text search vector of an article: a stored column (migration 0005) with a GIN
+# index, so matching and ranking read it instead of parsing each article again.
+SEARCH_VECTOR = "search_vector"
+
+# Ranking reads every candidate, so only the newest articles that contain the words compete:
+# the cost of a search stays flat however many articles share its words.
+SEARCH_CANDIDATES = 200
+
+
+# PostgreSQL reads each match from the table, so it looks among the newest articles first, in
+# windows of ids growing eightfold, until the window holds enough candidates.
+SEARCH_WINDOW = 4_000
 
 
 def search_query(
-    dialect: str, words: Sequence[str], limit: int
+    dialect: str, words: Sequence[str], limit: int, *, floor: int = 0
 ) -> tuple[TextClause, dict[str, object]]:
-    """The ranked full-text query for `dialect`: FTS5 with bm25 on SQLite (titles weigh
-    double), plainto_tsquery with ts_rank over the indexed vector on PostgreSQL."""
+    """The ranked full-text query for `dialect` among the newest `SEARCH_CANDIDATES` matches:
+    FTS5 with bm25 on SQLite (titles weigh double); on PostgreSQL plainto_tsquery with ts_rank
+    over the indexed vector, among articles with an id above `floor`, with how many matched."""
     if dialect == "postgresql":
         statement = text(
-            "SELECT id, ts_headline('english', body, q, 'MaxWords=30, MinWords=15, "
-            'StartSel="", StopSel=""\') '
-            f"FROM articles, plainto_tsquery('english', :q) q WHERE {SEARCH_VECTOR} @@ q "
-            f"ORDER BY ts_rank({SEARCH_VECTOR}, q) DESC, id LIMIT :limit"
+            "WITH candidates AS (SELECT id FROM articles "
+            f"WHERE {SEARCH_VECTOR} @@ plainto_tsquery('english', :q) AND id > :floor "
+            "ORDER BY id DESC LIMIT :candidates) "
+            "SELECT a.id, ts_headline('english', a.body, q, "
+            '\'MaxWords=30, MinWords=15, StartSel="", StopSel=""\'), '
+            "(SELECT count(*) FROM candidates) "
+            "FROM candidates c JOIN articles a ON a.id = c.id, plainto_tsquery('english', :q) q "
+            f"ORDER BY ts_rank(a.{SEARCH_VECTOR}, q) DESC, a.id LIMIT :limit"
         )
-        return statement, {"q": " ".join(words), "limit": limit}
+        parameters = {"q": " ".join(words), "limit": limit, "floor": floor}
+        return statement, {**parameters, "candidates": SEARCH_CANDIDATES}
+    # FTS5 walks its doclists newest rowid first and stops at the cut-off; the rowid bound is
+    # pushed into the index, so bm25 and snippets are computed for the candidates only.
     statement = text(
         "SELECT rowid, snippet(article_search, 1, '', '', '…', 24) FROM article_search "
-        "WHERE article_search MATCH :match ORDER BY bm25(article_search, 2.0, 1.0) LIMIT :limit"
+        "WHERE article_search MATCH :match AND rowid >= coalesce(("
+        "SELECT rowid FROM article_search WHERE article_search MATCH :match "
+        "ORDER BY rowid DESC LIMIT 1 OFFSET :last), 0) "
+        "ORDER BY bm25(article_search, 2.0, 1.0) LIMIT :limit"
     )
     match = " ".join('"' + w.replace('"', "") + '"' for w in words)
-    return statement, {"match": match, "limit": limit}
+    return statement, {"match": match, "limit": limit, "last": SEARCH_CANDIDATES - 1}
 
 
 async def search_articles(
@@ -1376,9 +1396,25 @@ async def search_articles(
     """Articles containing every word, best ranked first: FTS5 on SQLite, tsvector on PostgreSQL."""
     if not words:
         return []
-    statement, parameters = search_query(_dialect(session), words, limit)
+    if _dialect(session) == "postgresql":
+        return await _search_rows(session, await _postgres_matches(session, words, limit))
+    statement, parameters = search_query("sqlite", words, limit)
     rows = await session.execute(statement, parameters)
     return await _search_rows(session, [(row[0], row[1]) for row in rows])
+
+
+async def _postgres_matches(
+    session: AsyncSession, words: Sequence[str], limit: int
+) -> list[tuple[int, str]]:
+    newest = await session.scalar(select(func.max(Article.id))) or 0
+    window = SEARCH_WINDOW
+    while True:
+        floor = max(0, newest - window)
+        statement, parameters = search_query("postgresql", words, limit, floor=floor)
+        rows = list(await session.execute(statement, parameters))
+        if floor == 0 or (rows and rows[0][2] >= SEARCH_CANDIDATES):
+            return [(row[0], row[1]) for row in rows]
+        window *= 8
 
 
 async def _search_rows(session: AsyncSession, found: list[tuple[int, str]]) -> list[SearchRow]:

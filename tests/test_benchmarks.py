@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import handlers, ingest, quotes
+from benchmarks import handlers, ingest, latency, quotes
 from benchmarks.facts import fill_store
 from bot.app import Services
 from tests.conftest import SEEDS
@@ -40,3 +40,14 @@ async def test_ingest_benchmark_runs_on_a_tiny_store(tmp_path: Path) -> None:
 def test_quote_benchmark_runs_on_the_seeds() -> None:
     count, best_ms = quotes.measure(rounds=1)
     assert count == len(list(SEEDS.glob("*.txt"))) and best_ms > 0
+
+
+def test_latency_benchmark_measures_each_command_in_a_fresh_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    memory = latency.run([30], None, rounds=2, folder=tmp_path)
+    out = capsys.readouterr().out
+    rows = [line.split("|") for line in out.splitlines() if line.startswith("sqlite")]
+    assert [row[2].strip() for row in rows] == list(latency.COMMANDS)
+    assert all(row[1].strip() == "30" for row in rows)
+    assert len(memory) == 1 and "peak RSS" in memory[0]

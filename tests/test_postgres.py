@@ -14,9 +14,10 @@ import pytest
 from bot.app import open_services
 from bot.config import Settings
 from bot.export import export_store
-from store import migrate
+from store import migrate, queries
 from store.db import create_engine
 from tests.conftest import SEEDS, ingest_all
+from tests.test_search import NEWEST_FOUR, add_ice_reports
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="TEST_POSTGRES_URL is not set")
@@ -69,3 +70,14 @@ async def test_migrations_go_down_and_up_again(postgres: Settings) -> None:
     await migrate.downgrade(engine, "base")
     await migrate.upgrade(engine)
     await engine.dispose()
+
+
+async def test_only_the_newest_matches_compete_on_postgresql(
+    postgres: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 4)
+    monkeypatch.setattr(queries, "SEARCH_WINDOW", 2)  # two ids, then sixteen: all ten
+    async with open_services(postgres) as services:
+        await add_ice_reports(services)
+        hits = (await services.briefing.search("glacier", limit=10)).hits
+    assert [hit.article.title for hit in hits] == NEWEST_FOUR

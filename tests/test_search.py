@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
+from types import ModuleType
+
+import pytest
 
 from benchmarks.facts import fill_store
 from bot.app import Services
@@ -10,8 +14,8 @@ from store import queries
 from store.migrate import MIGRATIONS
 
 
-def _first_migration() -> object:
-    path = MIGRATIONS / "versions" / "0001_fact_store.py"
+def _migration(name: str) -> ModuleType:
+    path = MIGRATIONS / "versions" / name
     spec = importlib.util.spec_from_file_location("fact_store_migration", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -44,13 +48,42 @@ def test_postgres_search_uses_the_indexed_vector() -> None:
     statement, parameters = queries.search_query("postgresql", ["peace", "deal"], 8)
     sql = str(statement)
     assert "plainto_tsquery('english', :q)" in sql and "ts_rank(" in sql
-    assert f"WHERE {queries.SEARCH_VECTOR} @@ q" in sql
-    assert parameters == {"q": "peace deal", "limit": 8}
-    index = " ".join(_first_migration()._POSTGRES_SEARCH)  # type: ignore[attr-defined]
-    assert f"USING gin ({queries.SEARCH_VECTOR})" in index
+    assert f"WHERE {queries.SEARCH_VECTOR} @@ plainto_tsquery('english', :q)" in sql
+    assert "AND id > :floor ORDER BY id DESC LIMIT :candidates" in sql
+    assert parameters == {
+        "q": "peace deal",
+        "limit": 8,
+        "floor": 0,
+        "candidates": queries.SEARCH_CANDIDATES,
+    }
+    migration = _migration("0005_read_indexes.py")
+    assert f"USING gin ({queries.SEARCH_VECTOR})" in inspect.getsource(migration)
 
 
 def test_sqlite_search_uses_fts5() -> None:
     statement, parameters = queries.search_query("sqlite", ['pe"ace'], 3)
     assert "MATCH :match" in str(statement) and "bm25(" in str(statement)
-    assert parameters == {"match": '"peace"', "limit": 3}
+    assert parameters == {"match": '"peace"', "limit": 3, "last": queries.SEARCH_CANDIDATES - 1}
+
+
+async def add_ice_reports(services: Services) -> None:
+    """Ten articles on one word; the oldest says it most often, so it ranks first among all."""
+    async with services.sessions.begin() as session:
+        for number in range(10):
+            body = "glacier " * (10 - number) + f"report number {number}."
+            await queries.add_article(
+                session, url=None, outlet="Example", title=f"Ice {number}", source_group="ex",
+                content_hash=f"{number:064d}", body=body,
+            )  # fmt: skip
+
+
+NEWEST_FOUR = ["Ice 6", "Ice 7", "Ice 8", "Ice 9"]
+
+
+async def test_only_the_newest_matches_compete_for_the_ranking(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 4)
+    await add_ice_reports(services)
+    hits = (await services.briefing.search("glacier", limit=10)).hits
+    assert [hit.article.title for hit in hits] == NEWEST_FOUR

@@ -271,6 +271,7 @@ def _next_is(tokens: Sequence[Token], index: int, word: str) -> bool:
 _END_FOLD = re.compile(r"(?:yy|iy|yi|ii|ij|yj|y|i)$")
 
 
+@lru_cache(maxsize=8192)
 def _translit(word: str) -> str:
     """Fold transliteration variants of one name word: -yy, -iy, -i, -y endings all become -y."""
     word = fold(word).replace(" ", "")
