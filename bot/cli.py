@@ -11,7 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot import commands, source_commands
-from bot.app import Services, open_services
+from bot.app import Services, StoreUnavailable, open_services
 from bot.config import Settings, load_settings
 from bot.export import export_store
 from bot.ingest import IngestOutcome
@@ -59,6 +59,9 @@ def main(argv: Sequence[str] | None = None, *, telegram: TelegramRunner | None =
         return asyncio.run(_dispatch(args, settings, telegram))
     except KeyboardInterrupt:
         return 130
+    except StoreUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 async def _dispatch(

@@ -16,6 +16,12 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///data/storybot.db",
         description="SQLAlchemy async URL of the store (SQLite or postgresql+asyncpg).",
     )
+    database_connect_attempts: int = Field(
+        default=8, ge=1, description="Tries to reach the store at start-up before giving up."
+    )
+    database_retry_seconds: float = Field(
+        default=1.0, gt=0, description="First wait between those tries; it doubles up to 30 s."
+    )
     telegram_bot_token: str = Field(default="", description="Bot token; empty runs the console.")
     telegram_base_url: str = Field(
         default="https://api.telegram.org/bot",

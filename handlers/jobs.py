@@ -32,18 +32,25 @@ async def poll_sources(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Send the outbox until it is empty, then come back shortly: one run at a time."""
+    """Send the outbox until it is empty, then come back shortly: one run at a time. A failed
+    run (the database gone for a while) is logged by the error handler and tried again."""
     application = context.application
-    worker = context.bot_data.get("outbox_worker")
-    if not isinstance(worker, OutboxWorker):
-        worker = OutboxWorker(services(context).core.sessions, TelegramSender(context.bot))
-        context.bot_data["outbox_worker"] = worker
-        await worker.recover()
     try:
+        worker = await _outbox_worker(context)
         await worker.run(keep_going=lambda: application.running)
     finally:
         if application.running and application.job_queue is not None:
             application.job_queue.run_once(deliver, DELIVERY_PAUSE_SECONDS, name="outbox")
+
+
+async def _outbox_worker(context: ContextTypes.DEFAULT_TYPE) -> OutboxWorker:
+    """The process's worker, made (and what a crash left in flight requeued) on first use."""
+    worker = context.bot_data.get("outbox_worker")
+    if not isinstance(worker, OutboxWorker):
+        worker = OutboxWorker(services(context).core.sessions, TelegramSender(context.bot))
+        await worker.recover()
+        context.bot_data["outbox_worker"] = worker
+    return worker
 
 
 def schedule(application: Application) -> None:  # type: ignore[type-arg]
