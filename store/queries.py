@@ -1344,7 +1344,7 @@ class SearchRow:
     snippet: str
 
 
-# PostgreSQL's text search vector of an article: a stored column (migration 0005) with a GIN
+# PostgreSQL's text search vector of an article: a stored column (migration 0004) with a GIN
 # index, so matching and ranking read it instead of parsing each article again.
 SEARCH_VECTOR = "search_vector"
 

@@ -86,6 +86,7 @@ def test_each_hostile_file_gets_one_clear_line(
         "Woche fortgesetzt werden sollen. Die Regierung hat die Pläne der Opposition kritisiert. ",
         "Президент заявил во вторник, что переговоры о мире будут продолжены на следующей неделе. "
         "Правительство раскритиковало планы оппозиции и потребовало быстрого соглашения. ",
+        "总统周二表示，和平谈判将于下周恢复。政府批评了反对派的计划，并要求尽快达成协议。",
     ],
 )
 def test_an_article_in_another_language_is_skipped(

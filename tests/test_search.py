@@ -56,7 +56,7 @@ def test_postgres_search_uses_the_indexed_vector() -> None:
         "floor": 0,
         "candidates": queries.SEARCH_CANDIDATES,
     }
-    migration = _migration("0005_read_indexes.py")
+    migration = _migration("0004_read_indexes.py")
     assert f"USING gin ({queries.SEARCH_VECTOR})" in inspect.getsource(migration)
 
 
