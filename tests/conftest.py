@@ -73,3 +73,12 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 
 async def ingest_all(services: Services, *items: str, force: bool = False) -> list[str]:
     return [o.line() async for o in services.ingestor.ingest(list(items), force=force)]
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder for the command line: its own SQLite store, no .env, quiet logs."""
+    monkeypatch.chdir(tmp_path)  # no .env from the working copy
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("LOG_LEVEL", "ERROR")
+    return tmp_path

@@ -19,14 +19,6 @@ FOOTBALL = (
 )
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no .env from the working copy
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("LOG_LEVEL", "ERROR")
-    return tmp_path
-
-
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:
     code = cli.main(list(argv))
     return code, capsys.readouterr().out.splitlines()
