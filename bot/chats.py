@@ -57,26 +57,33 @@ class ChatService:
         return _state_of(chat_id, chat, version)
 
     async def summary(self, chat_id: int, state: ChatState | None = None) -> Summary:
-        """The summary, with what changed since this chat's previous summary on top.
+        """The summary, with what changed since this chat's previous summary on top. Nothing is
+        written: once the reader has it, `mark_summary_seen` records what they saw.
 
         `state` is the chat's state if the caller has just read it.
         """
         if state is None:
-            async with self._sessions() as session:
-                chat, version = await queries.chat_with_version(session, chat_id)
-            state = _state_of(chat_id, chat, version)
+            state = await self.state(chat_id)
         changed = state.seen_version != state.picture_version
         since = state.summary_seen_at if changed else None
-        result = await self._briefing.summary(since=since)
-        if changed or state.summary_seen_at is None:  # an unchanged picture needs no write
-            async with self._sessions.begin() as session:
-                await queries.update_chat(
-                    session,
-                    chat_id,
-                    summary_seen_at=dt.datetime.now(dt.UTC),
-                    seen_version=state.picture_version,
-                )
-        return result
+        return await self._briefing.summary(since=since)
+
+    async def mark_summary_seen(self, state: ChatState) -> None:
+        """The chat has seen the picture as it was in `state`; an unchanged one needs no write."""
+        if state.seen_version == state.picture_version and state.summary_seen_at is not None:
+            return
+        async with self._sessions.begin() as session:
+            await queries.update_chat(
+                session,
+                state.chat_id,
+                summary_seen_at=dt.datetime.now(dt.UTC),
+                seen_version=state.picture_version,
+            )
+
+    async def state(self, chat_id: int) -> ChatState:
+        async with self._sessions() as session:
+            chat, version = await queries.chat_with_version(session, chat_id)
+        return _state_of(chat_id, chat, version)
 
     async def remember_page(self, chat_id: int, view: str, page: int) -> None:
         async with self._sessions.begin() as session:

@@ -64,8 +64,10 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = await touch(update, context)
-    result = await services(context).chats.summary(state.chat_id, state)
+    chats = services(context).chats
+    result = await chats.summary(state.chat_id, state)
     await send_reply(update, render.summary(result, state.settings.date_style))
+    await chats.mark_summary_seen(state)  # after the reply: an unsent summary was not seen
 
 
 async def quotes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -162,7 +164,9 @@ async def _command_button(name: str, context: ContextTypes.DEFAULT_TYPE, state: 
     found = services(context)
     dates = state.settings.date_style
     if name == "summary":
-        return render.summary(await found.chats.summary(state.chat_id, state), dates)
+        reply = render.summary(await found.chats.summary(state.chat_id, state), dates)
+        await found.chats.mark_summary_seen(state)
+        return reply
     if name == "quotes":
         return render.speakers(await found.core.briefing.speakers())
     if name == "timeline":
