@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         memory = run(args.sizes, args.database_url, rounds, Path(folder))
     for line in memory:
         print(line)
-    print("from process_update to the reply at the fake Bot API; cpu counts all threads")
+    print("wall: update to the reply at the fake Bot API; cpu: the whole update, all threads")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ class FakeBotAPI:
     """Records every call; `fail_next` makes the next call of a method fail with an error."""
 
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    call_times: list[float] = field(default_factory=list)  # perf_counter() as each call came
     updates: list[dict[str, Any]] = field(default_factory=list)
     fail_next: dict[str, tuple[int, str, dict[str, Any] | None]] = field(default_factory=dict)
     # What each chat shows: (chat id, message id) -> (text, reply markup), for edits.
@@ -92,6 +93,7 @@ class FakeBotAPI:
         method = request.url.path.rsplit("/", 1)[-1]
         params = self._params(request)
         self.calls.append((method, params))
+        self.call_times.append(time.perf_counter())
         if method in self.fail_next:
             code, description, extra = self.fail_next.pop(method)
             body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
