@@ -33,7 +33,10 @@ def test_cleaner_never_raises_and_keeps_only_text_it_was_given(
     source = "\n".join(paragraphs)
     for paragraph in cleaned.paragraphs:
         assert paragraph.strip() and paragraph in source
-    assert cleaned.title is None or cleaned.title.strip()
+    if title:
+        assert cleaned.title == title  # a title from the header is kept as given
+    else:
+        assert cleaned.title is None or cleaned.title.strip()
 
 
 @_PROPERTY
