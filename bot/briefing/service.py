@@ -56,6 +56,7 @@ class Briefing:
         self._overview: tuple[int, tuple[int, int, dt.date | None]] | None = None
         self._events: tuple[int, int] | None = None
         self._speakers: tuple[int, list[queries.SpeakerRow]] | None = None
+        self._summary: tuple[int, Summary] | None = None  # the plain summary, per picture
 
     async def _store_overview(self, session: AsyncSession) -> tuple[int, int, dt.date | None]:
         version = await queries.picture_version(session)
@@ -87,6 +88,9 @@ class Briefing:
         Points carry no sources here (a summary shows counts); `key_point` expands one.
         """
         async with self._sessions() as session:
+            version = await queries.picture_version(session)
+            if since is None and self._summary is not None and self._summary[0] == version:
+                return self._summary[1]  # what most readers ask for: the picture unchanged
             ranked = await queries.claim_buckets(session, SUMMARY_BUCKETS)
             top, disputed, single = ranked["top"], ranked["disputed"], ranked["single"]
             changed = await queries.claims_changed_since(session, since) if since else []
@@ -104,7 +108,7 @@ class Briefing:
                 tuple(dict.fromkeys(conflicts.get(claim.id, []))),
             )
 
-        return Summary(
+        summary = Summary(
             points=tuple(point(c) for c in top),
             single_source=tuple(point(c) for c in single),
             disputed=tuple(point(c) for c in disputed),
@@ -113,6 +117,9 @@ class Briefing:
             newest=newest,
             changed=tuple(point(c) for c in changed),
         )
+        if since is None:
+            self._summary = (version, summary)
+        return summary
 
     async def key_point(self, claim_id: int) -> KeyPoint | None:
         """One point with every article behind it."""
