@@ -53,7 +53,8 @@ class ChatService:
         if chat is None or not chat.active:
             async with self._sessions.begin() as session:
                 await queries.ensure_chat(session, chat_id, kind, title)
-                chat, version = await queries.chat_with_version(session, chat_id)
+            # What was just read still holds: a new chat has the defaults, one that comes
+            # back keeps its settings; only its being active has changed.
         return _state_of(chat_id, chat, version)
 
     async def summary(self, chat_id: int, state: ChatState | None = None) -> Summary:
