@@ -57,14 +57,10 @@ class ChatService:
             # back keeps its settings; only its being active has changed.
         return _state_of(chat_id, chat, version)
 
-    async def summary(self, chat_id: int, state: ChatState | None = None) -> Summary:
-        """The summary, with what changed since this chat's previous summary on top. Nothing is
-        written: once the reader has it, `mark_summary_seen` records what they saw.
-
-        `state` is the chat's state if the caller has just read it.
-        """
-        if state is None:
-            state = await self.state(chat_id)
+    async def summary(self, state: ChatState) -> Summary:
+        """The summary, with what changed since this chat's previous summary (as read into
+        `state`) on top. Nothing is written: once the reader has it, `mark_summary_seen`
+        records what they saw."""
         changed = state.seen_version != state.picture_version
         since = state.summary_seen_at if changed else None
         return await self._briefing.summary(since=since)
@@ -80,11 +76,6 @@ class ChatService:
                 summary_seen_at=dt.datetime.now(dt.UTC),
                 seen_version=state.picture_version,
             )
-
-    async def state(self, chat_id: int) -> ChatState:
-        async with self._sessions() as session:
-            chat, version = await queries.chat_with_version(session, chat_id)
-        return _state_of(chat_id, chat, version)
 
     async def remember_page(self, chat_id: int, view: str, page: int) -> None:
         async with self._sessions.begin() as session:

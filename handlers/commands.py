@@ -65,7 +65,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = await touch(update, context)
     chats = services(context).chats
-    result = await chats.summary(state.chat_id, state)
+    result = await chats.summary(state)
     await send_reply(update, render.summary(result, state.settings.date_style))
     await chats.mark_summary_seen(state)  # after the reply: an unsent summary was not seen
 
@@ -164,7 +164,7 @@ async def _command_button(name: str, context: ContextTypes.DEFAULT_TYPE, state: 
     found = services(context)
     dates = state.settings.date_style
     if name == "summary":
-        reply = render.summary(await found.chats.summary(state.chat_id, state), dates)
+        reply = render.summary(await found.chats.summary(state), dates)
         await found.chats.mark_summary_seen(state)
         return reply
     if name == "quotes":
