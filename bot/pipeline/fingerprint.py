@@ -9,11 +9,12 @@ from collections.abc import Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
-from bot.pipeline.text import fold, sentences
+from bot.pipeline.text import STOPWORDS, fold, sentences
 
 SHINGLE = 5
 COPY_CONTAINMENT = 0.8  # this share of word 5-grams in common makes a syndicated copy
 RETOLD_RATIO = 60  # rapidfuzz token-set ratio at which a sentence retells another
+RETOLD_SHARED_WORDS = 2  # and the content words it must share with it (fewer if it has fewer)
 # Retold share of sentences plus the weighted cosine of the two vocabularies: independent reports
 # of one event score about 0.5 (same facts, own words); a paraphrase of one article about 0.7.
 REWRITE_SCORE = 0.62
@@ -64,17 +65,54 @@ def _retold_share(
 ) -> float:
     """The retold share of `new`; once `plus` and the share can no longer reach `needed`, the
     count stops and the best share still possible is returned instead (below `needed` too).
-    Matching a sentence is the costly part, and most candidates are far from a rewrite."""
+
+    A sentence retells another when they share content words and their token-set ratio reaches
+    `ratio`; the shared words pick the few old sentences worth scoring."""
     if not new or not old:
         return 0.0
+    index_of_old = _word_index(tuple(old))
     retold = 0
-    for index, sentence in enumerate(new):
-        if process.extractOne(sentence, old, scorer=fuzz.token_set_ratio, score_cutoff=ratio):
+    for position, sentence in enumerate(new):
+        if _retells(sentence, old, index_of_old, ratio):
             retold += 1
-        best_possible = (retold + len(new) - index - 1) / len(new)
+        best_possible = (retold + len(new) - position - 1) / len(new)
         if best_possible + plus < needed:
             return best_possible
     return retold / len(new)
+
+
+def _retells(
+    sentence: str, old: Sequence[str], index_of_old: Mapping[str, list[int]], ratio: int
+) -> bool:
+    words = _content_words(sentence)
+    if not words:
+        return False
+    shared: dict[int, int] = {}
+    for word in words:
+        for position in index_of_old.get(word, ()):
+            shared[position] = shared.get(position, 0) + 1
+    enough = min(RETOLD_SHARED_WORDS, len(words))
+    choices = [old[position] for position, n in shared.items() if n >= enough]
+    return bool(
+        choices
+        and process.extractOne(sentence, choices, scorer=fuzz.token_set_ratio, score_cutoff=ratio)
+    )
+
+
+@functools.lru_cache(maxsize=65_536)
+def _content_words(sentence: str) -> frozenset[str]:
+    """A folded sentence's distinct words that carry meaning."""
+    return frozenset(w for w in sentence.split() if len(w) > 2 and w not in STOPWORDS)
+
+
+@functools.lru_cache(maxsize=1024)
+def _word_index(sentences_: tuple[str, ...]) -> dict[str, list[int]]:
+    """Content word -> the positions of the sentences using it."""
+    index: dict[str, list[int]] = {}
+    for position, sentence in enumerate(sentences_):
+        for word in _content_words(sentence):
+            index.setdefault(word, []).append(position)
+    return index
 
 
 def term_cosine(

@@ -1,4 +1,7 @@
+from rapidfuzz import fuzz
+
 from bot.pipeline.fingerprint import containment, content_hash, retold_share, shingles
+from bot.pipeline.text import fold
 
 STORY = [
     "The minister said on Monday that the new bridge would open to traffic in the spring.",
@@ -32,3 +35,10 @@ def test_a_retelling_shares_sentences_but_not_words_in_order() -> None:
     assert retold_share(rewrite, STORY) >= 0.5
     assert retold_share(other, STORY) == 0.0
     assert containment(shingles(" ".join(rewrite)), shingles(" ".join(STORY))) < 0.5
+
+
+def test_sentences_alike_only_in_their_small_words_do_not_retell_each_other() -> None:
+    old = "It is also about the future and ensuring that any peace lasts."
+    alike_in_form = "It is not about the past and it is not about any of the lasting rules."
+    assert fuzz.token_set_ratio(fold(alike_in_form), fold(old)) >= 60  # the form alone is alike
+    assert retold_share([alike_in_form], [old]) == 0.0
