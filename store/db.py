@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from store.sqlite_driver import one_trip_dbapi
+
 CACHE_KIB = 64 * 1024  # per connection
 MMAP_BYTES = 256 * 1024 * 1024
 
@@ -30,6 +32,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if parsed.get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", one_trip_dbapi())
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
