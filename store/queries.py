@@ -7,12 +7,15 @@ import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast as cast_type
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Executable,
     Integer,
     String,
+    Table,
     bindparam,
     case,
     cast,
@@ -20,7 +23,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
     text,
@@ -31,7 +33,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import TextClause
 
 from store.models import (
@@ -76,6 +77,13 @@ def _insert(session: AsyncSession, table: type[object]) -> object:
     return (pg_insert if _dialect(session) == "postgresql" else sqlite_insert)(core_table)
 
 
+@functools.cache
+def _insert_ignoring(dialect: str, table: Table) -> Executable:
+    """INSERT ... ON CONFLICT DO NOTHING for a table, built once per dialect."""
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    return build(table).on_conflict_do_nothing()
+
+
 async def insert_ignore(
     session: AsyncSession, table: type[object], rows: Sequence[dict[str, object]]
 ) -> int:
@@ -84,13 +92,11 @@ async def insert_ignore(
     for plain rows and costs more than the statement."""
     if not rows:
         return 0
-    statement = _insert(session, table).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    statement = _insert_ignoring(_dialect(session), table.__table__)  # type: ignore[attr-defined]
     connection = await session.connection()
-    if len(rows) == 1:
-        # A single-row statement reports its row count on every backend; executemany may not.
-        result = await connection.execute(statement.values(**rows[0]))
-        return max(0, int(getattr(result, "rowcount", 0) or 0))
-    result = await connection.execute(statement, list(rows))
+    # A single row is a plain execute, which reports its row count on every backend;
+    # executemany may not.
+    result = await connection.execute(statement, rows[0] if len(rows) == 1 else list(rows))
     return max(0, int(getattr(result, "rowcount", 0) or 0))
 
 
@@ -144,22 +150,30 @@ async def articles_sharing_terms(
     words: each word's rows are read, so common ones cost time and tell little)."""
     if not terms:
         return []
-    shared = (
-        select(ArticleTerm.article_id, func.count().label("n"))
-        .where(ArticleTerm.term.in_(terms))
-        .group_by(ArticleTerm.article_id)
-        .having(func.count() >= minimum)
-        .order_by(func.count().desc())
-        .limit(limit)
-        .subquery()
-    )
     connection = await session.connection()
     rows = await connection.execute(
+        _sharing_statement(), {"terms": list(terms), "minimum": minimum, "limit": limit}
+    )
+    return [ArticleRow(*row) for row in rows]
+
+
+@functools.cache
+def _sharing_statement() -> Executable:
+    count = func.count()
+    shared = (
+        select(ArticleTerm.article_id, count.label("n"))
+        .where(ArticleTerm.term.in_(bindparam("terms", expanding=True)))
+        .group_by(ArticleTerm.article_id)
+        .having(count >= bindparam("minimum"))
+        .order_by(count.desc())
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    return (
         select(*_ARTICLE_COLUMNS)
         .join(shared, shared.c.article_id == Article.id)
         .order_by(shared.c.n.desc())
     )
-    return [ArticleRow(*row) for row in rows]
 
 
 _ARTICLE_COLUMNS = (
@@ -274,12 +288,20 @@ async def add_to_story_profile(session: AsyncSession, terms: Iterable[str]) -> N
     terms = sorted(set(terms))
     if not terms:
         return
-    statement = _insert(session, StoryTerm).on_conflict_do_update(  # type: ignore[attr-defined]
+    connection = await session.connection()
+    await connection.execute(
+        _count_story_terms_statement(_dialect(session)),
+        [{"term": t, "doc_count": 1} for t in terms],
+    )
+
+
+@functools.cache
+def _count_story_terms_statement(dialect: str) -> Executable:
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    return build(cast_type(Table, StoryTerm.__table__)).on_conflict_do_update(
         index_elements=[StoryTerm.term],
         set_={"doc_count": StoryTerm.__table__.c.doc_count + 1},
     )
-    connection = await session.connection()
-    await connection.execute(statement, [{"term": t, "doc_count": 1} for t in terms])
 
 
 async def add_article_terms(session: AsyncSession, article_id: int, terms: Iterable[str]) -> None:
@@ -402,37 +424,52 @@ async def quotes_like(
 async def quotes_like_many(
     session: AsyncSession, wanted: Sequence[tuple[int, str]], limit: int = 20
 ) -> list[list[QuoteRow]]:
-    """`quotes_like` for several (speaker id, key) pairs in one statement, a list per pair."""
-    found: list[list[QuoteRow]] = [[] for _ in wanted]
+    """`quotes_like` for several (speaker id, key) pairs in one statement, a list per pair
+    (oldest quotes first, at most `limit`)."""
+    if not wanted:
+        return []
+    shingles_of = [quote_shingles(key) for _, key in wanted]
     connection = await session.connection()
-    for start in range(0, len(wanted), _QUOTE_LOOKUPS_PER_STATEMENT):
-        chunk = wanted[start : start + _QUOTE_LOOKUPS_PER_STATEMENT]
-        arms = [
-            _quotes_like(start + n, speaker_id, key, limit).subquery().select()
-            for n, (speaker_id, key) in enumerate(chunk)
-        ]
-        statement = arms[0] if len(arms) == 1 else union_all(*arms)
-        for n, *row in await connection.execute(statement):
-            found[n].append(QuoteRow(*row))
-    return found
-
-
-_QUOTE_LOOKUPS_PER_STATEMENT = 100  # well under SQLite's limit of terms in a compound select
-
-
-def _quotes_like(
-    n: int, speaker_id: int, key: str, limit: int
-) -> Select[int, int, int, str, str, bool]:
-    """The `n`th arm of `quotes_like_many` (its number says which pair a row answers)."""
-    number = literal_column(str(n), Integer).label("n")
-    sharing = select(QuoteShingle.quote_id).where(
-        QuoteShingle.shingle.in_(sorted(quote_shingles(key)))
+    rows = await connection.execute(
+        _quotes_like_statement(),
+        {
+            "shingles": sorted(set().union(*shingles_of)) or [-1],
+            "keys": sorted({key for _, key in wanted}),
+        },
     )
-    return (
-        select(number, Quote.id, Quote.speaker_id, Quote.text, Quote.key, Quote.partial)
-        .where(Quote.speaker_id == speaker_id, or_(Quote.key == key, Quote.id.in_(sharing)))
-        .limit(limit)
-    )  # fmt: skip
+    quotes: dict[int, QuoteRow] = {}
+    shared: dict[int, set[int]] = {}  # quote id -> the asked-for shingles it has
+    for shingle, *columns in rows:
+        quote = quotes.setdefault(columns[0], QuoteRow(*columns))
+        if shingle is not None:
+            shared.setdefault(quote.id, set()).add(shingle)
+    ordered = sorted(quotes.values(), key=lambda q: q.id)
+    return [
+        [
+            quote
+            for quote in ordered
+            if quote.speaker_id == speaker_id
+            and (quote.key == key or not shingles.isdisjoint(shared.get(quote.id, ())))
+        ][:limit]
+        for (speaker_id, key), shingles in zip(wanted, shingles_of, strict=True)
+    ]
+
+
+@functools.cache
+def _quotes_like_statement() -> Executable:
+    """Quotes with any of the shingles (and which), or with one of the keys. The speaker is
+    left to the caller: a condition on it would lead SQLite to walk all of a speaker's quotes,
+    where the shingle and key indexes find just the few rows that matter."""
+    columns = (Quote.id, Quote.speaker_id, Quote.text, Quote.key, Quote.partial)
+    by_shingle = (
+        select(QuoteShingle.shingle, *columns)
+        .join(Quote, Quote.id == QuoteShingle.quote_id)
+        .where(QuoteShingle.shingle.in_(bindparam("shingles", expanding=True)))
+    )
+    by_key = select(cast(literal(None), BigInteger), *columns).where(
+        Quote.key.in_(bindparam("keys", expanding=True))
+    )
+    return union_all(by_shingle, by_key)
 
 
 QUOTE_SHINGLE = 3  # words per shingle: short enough to survive an edit, long enough to be rare
@@ -618,8 +655,13 @@ async def claim_texts(session: AsyncSession, ids: Iterable[int]) -> dict[int, st
     if not ids:
         return {}
     connection = await session.connection()
-    rows = await connection.execute(select(Claim.id, Claim.text).where(Claim.id.in_(ids)))
+    rows = await connection.execute(_claim_texts_statement(), {"ids": ids})
     return {claim_id: text for claim_id, text in rows}
+
+
+@functools.cache
+def _claim_texts_statement() -> Executable:
+    return select(Claim.id, Claim.text).where(Claim.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -869,12 +911,15 @@ async def events_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, E
     if not ids:
         return {}
     connection = await session.connection()
-    rows = await connection.execute(
-        select(
-            Event.id, Event.text, Event.date, Event.precision, Event.season, Event.approximate
-        ).where(Event.id.in_(ids))
-    )
+    rows = await connection.execute(_events_by_id_statement(), {"ids": ids})
     return {row[0]: EventRow(*row) for row in rows}
+
+
+@functools.cache
+def _events_by_id_statement() -> Executable:
+    return select(
+        Event.id, Event.text, Event.date, Event.precision, Event.season, Event.approximate
+    ).where(Event.id.in_(bindparam("ids", expanding=True)))
 
 
 async def add_events(
