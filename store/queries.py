@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast as cast_type
@@ -57,6 +58,7 @@ from store.models import (
 )
 
 PICTURE_VERSION = "picture_version"
+STORY_SIZE = "story_size"  # on-topic articles, counted as they are added
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,24 @@ async def insert_ignore(
     return max(0, int(getattr(result, "rowcount", 0) or 0))
 
 
+async def insert_new(
+    session: AsyncSession, table: type[object], rows: Sequence[dict[str, object]], column: str
+) -> list[int]:
+    """`insert_ignore` that returns the id in `column` of each row it inserted (those not
+    there before)."""
+    if not rows:
+        return []
+    statement = _inserting_new(_dialect(session), table.__table__, column)  # type: ignore[attr-defined]
+    connection = await session.connection()
+    return [int(row[0]) for row in await connection.execute(statement, list(rows))]
+
+
+@functools.cache
+def _inserting_new(dialect: str, table: Table, column: str) -> Executable:
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    return build(table).on_conflict_do_nothing().returning(table.c[column])
+
+
 # Articles
 
 
@@ -121,7 +141,7 @@ class IngestContext:
 @functools.cache
 def _context_statement() -> Executable:
     duplicate = select(Article.id).where(Article.content_hash == bindparam("hash")).limit(1)
-    size = select(func.count()).select_from(Article).where(Article.status != "forced")
+    size = select(StoreState.value).where(StoreState.key == STORY_SIZE)
     undated = select(Article.id).where(Article.published.is_(None)).limit(1)
     return select(duplicate.scalar_subquery(), size.scalar_subquery(), undated.exists())
 
@@ -135,8 +155,27 @@ async def ingest_context(
     duplicate, size, undated = (
         await connection.execute(_context_statement(), {"hash": content_hash})
     ).one()
+    if size is None:
+        size = await _start_story_size(connection)
     counts = await _story_counts(connection, terms)
-    return IngestContext(duplicate, counts, size or 0, bool(undated))
+    return IngestContext(duplicate, counts, int(size), bool(undated))
+
+
+async def _start_story_size(connection: AsyncConnection) -> int:
+    """The count of on-topic articles, from which `add_article` counts on: taken once in a
+    store's life (when it is new, or was filled before the count was kept)."""
+    counted = (
+        select(literal(STORY_SIZE), cast(func.count(), String))
+        .select_from(Article)
+        .where(Article.status != "forced")  # SQLite needs a WHERE before ON CONFLICT here
+    )
+    build = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    table = cast_type(Table, StoreState.__table__)
+    await connection.execute(
+        build(table).from_select(["key", "value"], counted).on_conflict_do_nothing()
+    )
+    value = await connection.scalar(select(StoreState.value).where(StoreState.key == STORY_SIZE))
+    return int(value or 0)
 
 
 async def article_id_by_url(session: AsyncSession, url: str) -> int | None:
@@ -218,9 +257,22 @@ def _article_row(article: Article) -> ArticleRow:
 
 
 async def add_article(session: AsyncSession, **values: object) -> int:
+    """A new article; an on-topic one counts towards the story's size."""
     connection = await session.connection()
     result = await connection.execute(insert(Article).values(**values).returning(Article.id))
+    if values.get("status") != "forced":
+        await connection.execute(_count_story_article_statement())
     return int(result.scalar_one())
+
+
+@functools.cache
+def _count_story_article_statement() -> Executable:
+    value = StoreState.__table__.c.value
+    return (
+        update(StoreState)
+        .where(StoreState.key == STORY_SIZE)
+        .values(value=cast(cast(value, Integer) + 1, String))
+    )
 
 
 async def set_published(
@@ -527,7 +579,8 @@ async def update_quote(
 
 
 async def add_quotes(session: AsyncSession, quotes: Sequence[dict[str, object]]) -> list[int]:
-    """Insert quotes (speaker_id, text, key, partial, first_published) in one statement."""
+    """Insert quotes (speaker_id, text, key, partial, first_published) in one statement; each
+    speaker's count of quotes goes up by the number added."""
     if not quotes:
         return []
     connection = await session.connection()
@@ -539,43 +592,43 @@ async def add_quotes(session: AsyncSession, quotes: Sequence[dict[str, object]])
     await add_quote_shingles(
         session, {i: str(values["key"]) for i, values in zip(ids, quotes, strict=True)}
     )
+    added = Counter(values["speaker_id"] for values in quotes)
+    await connection.execute(
+        _count_speaker_quotes_statement(),
+        [{"speaker": speaker_id, "added": n} for speaker_id, n in sorted(added.items())],
+    )
     return ids
+
+
+@functools.cache
+def _count_speaker_quotes_statement() -> Executable:
+    return (
+        update(Speaker)
+        .where(Speaker.id == bindparam("speaker"))
+        .values(quote_count=Speaker.quote_count + bindparam("added"))
+    )
 
 
 async def add_quote_sources(
     session: AsyncSession, article_id: int, quote_ids: Iterable[int]
 ) -> None:
-    """Link one article to quotes, then recount the quotes' sources and speakers' quotes."""
+    """Link one article to quotes; each quote newly linked gains a source. Counting the new
+    links, rather than recounting, keeps the cost flat however often a quote is repeated."""
     ids = sorted(set(quote_ids))
-    if not ids:
-        return
-    await insert_ignore(
-        session, QuoteSource, [{"quote_id": i, "article_id": article_id} for i in ids]
+    linked = await insert_new(
+        session, QuoteSource, [{"quote_id": i, "article_id": article_id} for i in ids], "quote_id"
     )
-    connection = await session.connection()
-    for statement in _recount_quotes_statements():
-        await connection.execute(statement, {"ids": ids})
+    if linked:
+        connection = await session.connection()
+        await connection.execute(_count_quote_sources_statement(), {"ids": sorted(linked)})
 
 
 @functools.cache
-def _recount_quotes_statements() -> tuple[Executable, Executable]:
-    ids = bindparam("ids", type_=Integer, expanding=True)
-    sources = (
-        select(func.count())
-        .where(QuoteSource.quote_id == Quote.id)
-        .correlate(Quote)
-        .scalar_subquery()
-    )
-    speakers = select(Quote.speaker_id).where(Quote.id.in_(ids))
-    quotes = (
-        select(func.count())
-        .where(Quote.speaker_id == Speaker.id)
-        .correlate(Speaker)
-        .scalar_subquery()
-    )
+def _count_quote_sources_statement() -> Executable:
     return (
-        update(Quote).where(Quote.id.in_(ids)).values(source_count=sources),
-        update(Speaker).where(Speaker.id.in_(speakers)).values(quote_count=quotes),
+        update(Quote)
+        .where(Quote.id.in_(bindparam("ids", expanding=True)))
+        .values(source_count=Quote.source_count + 1)
     )
 
 
@@ -946,29 +999,24 @@ async def add_events(
 async def add_event_sources(
     session: AsyncSession, article_id: int, told: dict[int, tuple[str, str | None]]
 ) -> None:
-    """Link one article to events (event id -> its sentence and the date it gives)."""
+    """Link one article to events (event id -> its sentence and the date it gives); each event
+    newly linked gains a source, so an event every article mentions costs what a rare one does."""
     rows: list[dict[str, object]] = [
         {"event_id": event_id, "article_id": article_id, "evidence": evidence, "date": date}
         for event_id, (evidence, date) in told.items()
     ]
-    await insert_ignore(session, EventSource, rows)
-    if told:
+    linked = await insert_new(session, EventSource, rows, "event_id")
+    if linked:
         connection = await session.connection()
-        await connection.execute(_recount_events_statement(), {"ids": list(told)})
+        await connection.execute(_count_event_sources_statement(), {"ids": sorted(linked)})
 
 
 @functools.cache
-def _recount_events_statement() -> Executable:
-    count = (
-        select(func.count())
-        .where(EventSource.event_id == Event.id)
-        .correlate(Event)
-        .scalar_subquery()
-    )
+def _count_event_sources_statement() -> Executable:
     return (
         update(Event)
         .where(Event.id.in_(bindparam("ids", expanding=True)))
-        .values(source_count=count)
+        .values(source_count=Event.source_count + 1)
     )
 
 

@@ -88,19 +88,64 @@ async def test_a_copy_under_another_name_is_a_duplicate(
     assert lines[0].startswith("duplicate of")
 
 
-async def test_claim_counts_kept_as_links_are_added_match_a_full_count(
-    services: Services,
+async def test_counts_kept_as_links_are_added_match_a_full_count(
+    services: Services, tmp_path: object
 ) -> None:
+    from pathlib import Path
+
     from sqlalchemy import text
 
-    await ingest_all(services, str(SEEDS))
+    folder = Path(str(tmp_path))
+    retold = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8").replace("NATO", "Nato")
+    (folder / "retold.txt").write_text(retold.replace("url:", "original-url:"))
+    await ingest_all(services, str(SEEDS), str(folder))
+    full_counts = {
+        "claims": "SELECT c.id, c.source_count, c.outlet_count, count(*), "
+        "count(DISTINCT s.source_group) FROM claims c "
+        "JOIN claim_sources s ON s.claim_id = c.id GROUP BY c.id",
+        "quotes": "SELECT q.id, q.source_count, (SELECT count(*) FROM quote_sources s "
+        "WHERE s.quote_id = q.id) FROM quotes q",
+        "speakers": "SELECT p.id, p.quote_count, (SELECT count(*) FROM quotes q "
+        "WHERE q.speaker_id = p.id) FROM speakers p",
+        "events": "SELECT e.id, e.source_count, (SELECT count(*) FROM event_sources s "
+        "WHERE s.event_id = e.id) FROM events e",
+    }
     async with services.sessions() as session:
-        rows = await session.execute(
-            text(
-                "SELECT c.id, c.source_count, c.outlet_count, count(*), "
-                "count(DISTINCT s.source_group) FROM claims c "
-                "JOIN claim_sources s ON s.claim_id = c.id GROUP BY c.id"
-            )
-        )
-        for claim_id, sources, outlets, counted, distinct_outlets in rows:
-            assert (sources, outlets) == (counted, distinct_outlets), claim_id
+        for table, query in full_counts.items():
+            rows = (await session.execute(text(query))).all()
+            assert rows, table
+            for row_id, *kept_and_counted in rows:
+                half = len(kept_and_counted) // 2
+                assert kept_and_counted[:half] == kept_and_counted[half:], (table, row_id)
+            if table in ("quotes", "events"):
+                assert any(row[1] > 1 for row in rows), table  # some told by several articles
+
+
+async def test_the_story_size_counts_on_topic_articles_and_starts_from_a_full_count(
+    services: Services, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    football = Path(str(tmp_path)) / "final.txt"
+    football.write_text(
+        "title: Late goal wins the cup final\n---\n"
+        + "The home side scored a late goal in the cup final on Saturday night, and the "
+        "supporters of the club celebrated in the streets of the city until the morning. " * 4
+    )
+    seeds = sorted(SEEDS.glob("*.txt"))
+
+    async def size() -> int:
+        async with services.sessions.begin() as session:
+            context = await queries.ingest_context(session, "no such article", [])
+            return context.story_size
+
+    await ingest_all(services, *map(str, seeds[:3]))
+    await ingest_all(services, str(football), force=True)
+    assert await size() == 3
+    async with services.sessions.begin() as session:  # as a store filled before it was kept
+        await session.execute(text("DELETE FROM store_state WHERE key = 'story_size'"))
+    assert await size() == 3
+    await ingest_all(services, *map(str, seeds[3:]))
+    assert await size() == 5
