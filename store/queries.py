@@ -8,10 +8,10 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from typing import cast as cast_type
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Executable,
     Integer,
@@ -56,6 +56,8 @@ from store.models import (
     StoryTerm,
     utcnow,
 )
+
+Term = TypeVar("Term", str, int)  # what an inverted index files ids under
 
 PICTURE_VERSION = "picture_version"
 STORY_SIZE = "story_size"  # on-topic articles, counted as they are added
@@ -476,52 +478,50 @@ async def quotes_like(
 async def quotes_like_many(
     session: AsyncSession, wanted: Sequence[tuple[int, str]], limit: int = 20
 ) -> list[list[QuoteRow]]:
-    """`quotes_like` for several (speaker id, key) pairs in one statement, a list per pair
-    (oldest quotes first, at most `limit`)."""
+    """`quotes_like` for several (speaker id, key) pairs at once, a list per pair: quotes with
+    the same key first, then those sharing the most shingles with it.
+
+    Each shingle's newest holders are read (a phrase that many quotes use costs no more than a
+    rare one), then the rows of the best candidates: two reads whatever the store's size."""
     if not wanted:
         return []
     shingles_of = [quote_shingles(key) for _, key in wanted]
+    holders = await _recent_by_term(
+        session, QuoteShingle.shingle, QuoteShingle.quote_id, set().union(*shingles_of),
+        QUOTES_PER_SHINGLE,
+    )  # fmt: skip
+    picks: list[list[int]] = []
+    for shingles in shingles_of:
+        shared = Counter(quote_id for s in shingles for quote_id in holders.get(s, ()))
+        picks.append([quote_id for quote_id, _ in shared.most_common(2 * limit)])
     connection = await session.connection()
     rows = await connection.execute(
-        _quotes_like_statement(),
+        _quotes_by_id_or_key_statement(),
         {
-            "shingles": sorted(set().union(*shingles_of)) or [-1],
+            "ids": sorted({quote_id for pick in picks for quote_id in pick}) or [-1],
             "keys": sorted({key for _, key in wanted}),
         },
     )
-    quotes: dict[int, QuoteRow] = {}
-    shared: dict[int, set[int]] = {}  # quote id -> the asked-for shingles it has
-    for shingle, *columns in rows:
-        quote = quotes.setdefault(columns[0], QuoteRow(*columns))
-        if shingle is not None:
-            shared.setdefault(quote.id, set()).add(shingle)
-    ordered = sorted(quotes.values(), key=lambda q: q.id)
-    return [
-        [
-            quote
-            for quote in ordered
-            if quote.speaker_id == speaker_id
-            and (quote.key == key or not shingles.isdisjoint(shared.get(quote.id, ())))
-        ][:limit]
-        for (speaker_id, key), shingles in zip(wanted, shingles_of, strict=True)
-    ]
+    quotes = {row[0]: QuoteRow(*row) for row in rows}
+    found: list[list[QuoteRow]] = []
+    for (speaker_id, key), pick in zip(wanted, picks, strict=True):
+        same_key = [q for q in quotes.values() if q.key == key and q.speaker_id == speaker_id]
+        sharing = [quotes[i] for i in pick if i in quotes and quotes[i].speaker_id == speaker_id]
+        found.append(list(dict.fromkeys(same_key + sharing))[:limit])
+    return found
+
+
+QUOTES_PER_SHINGLE = 25  # newest quotes read per shingle
 
 
 @functools.cache
-def _quotes_like_statement() -> Executable:
-    """Quotes with any of the shingles (and which), or with one of the keys. The speaker is
-    left to the caller: a condition on it would lead SQLite to walk all of a speaker's quotes,
-    where the shingle and key indexes find just the few rows that matter."""
-    columns = (Quote.id, Quote.speaker_id, Quote.text, Quote.key, Quote.partial)
-    by_shingle = (
-        select(QuoteShingle.shingle, *columns)
-        .join(Quote, Quote.id == QuoteShingle.quote_id)
-        .where(QuoteShingle.shingle.in_(bindparam("shingles", expanding=True)))
+def _quotes_by_id_or_key_statement() -> Executable:
+    return select(Quote.id, Quote.speaker_id, Quote.text, Quote.key, Quote.partial).where(
+        or_(
+            Quote.id.in_(bindparam("ids", expanding=True)),
+            Quote.key.in_(bindparam("keys", expanding=True)),
+        )
     )
-    by_key = select(cast(literal(None), BigInteger), *columns).where(
-        Quote.key.in_(bindparam("keys", expanding=True))
-    )
-    return union_all(by_shingle, by_key)
 
 
 QUOTE_SHINGLE = 3  # words per shingle: short enough to survive an edit, long enough to be rare
@@ -664,17 +664,17 @@ async def claim_ids_by_term(
 
 async def _recent_by_term(
     session: AsyncSession,
-    term_column: InstrumentedAttribute[str],
+    term_column: InstrumentedAttribute[Term],
     id_column: InstrumentedAttribute[int],
-    terms: Iterable[str],
+    terms: Iterable[Term],
     per_term: int,
-) -> dict[str, list[int]]:
-    """An inverted index read: for each word, the newest `per_term` ids filed under it, newest
-    first."""
+) -> dict[Term, list[int]]:
+    """An inverted index read: for each word (or hash), the newest `per_term` ids filed under
+    it, newest first."""
     terms = sorted(set(terms))
     if not terms:
         return {}
-    found: dict[str, list[int]] = {}
+    found: dict[Term, list[int]] = {}
     connection = await session.connection()
     for start in range(0, len(terms), _WORDS_PER_STATEMENT):
         chunk = terms[start : start + _WORDS_PER_STATEMENT]
