@@ -58,6 +58,7 @@ BORROW_DATE_EVIDENCE = 3  # shared quotes count 3, shared claims 1: how much mak
 UNDATED_SORT_KEY = 99_999_999
 CLAIM_LOOKUP_TERMS = 8
 COPY_LOOKUP_TERMS = 16
+REWRITE_CANDIDATES = 3  # of the copy candidates, those checked for a retelling
 MIN_ARTICLE_CHARS = 200  # less text than this is a teaser or an error page, not an article
 
 
@@ -305,7 +306,9 @@ class ArticleLoader:
             if containment(mine, shingles(candidate.body)) >= COPY_CONTAINMENT:
                 return candidate, None
         best_rewrite: tuple[float, queries.ArticleRow] | None = None
-        for candidate in candidates:
+        # A retelling shares the most rare words with its original: the first few candidates
+        # are scored, sentence by sentence, the costly part of an ingest.
+        for candidate in candidates[:REWRITE_CANDIDATES]:
             old_paragraphs, old_terms = stored_text(candidate.body)
             vocabulary = (terms, old_terms)
             # Only a score that beats the best so far matters: the comparison of sentences

@@ -71,32 +71,37 @@ def _retold_share(
     if not new or not old:
         return 0.0
     index_of_old = _word_index(tuple(old))
-    retold = 0
-    for position, sentence in enumerate(new):
-        if _retells(sentence, old, index_of_old, ratio):
-            retold += 1
-        best_possible = (retold + len(new) - position - 1) / len(new)
-        if best_possible + plus < needed:
-            return best_possible
-    return retold / len(new)
+    choices = [_sharing_words(sentence, old, index_of_old) for sentence in new]
+    # A sentence no old sentence shares words with cannot be retold; each one scored and not
+    # retold lowers what the share can still reach, and once that falls short of `needed`
+    # (or from the start) the scoring stops.
+    possible = sum(1 for c in choices if c)
+    if possible / len(new) + plus < needed:
+        return possible / len(new)
+    for sentence, candidates in zip(new, choices, strict=True):
+        if not candidates or process.extractOne(
+            sentence, candidates, scorer=fuzz.token_set_ratio, score_cutoff=ratio
+        ):
+            continue
+        possible -= 1
+        if possible / len(new) + plus < needed:
+            return possible / len(new)
+    return possible / len(new)
 
 
-def _retells(
-    sentence: str, old: Sequence[str], index_of_old: Mapping[str, list[int]], ratio: int
-) -> bool:
+def _sharing_words(
+    sentence: str, old: Sequence[str], index_of_old: Mapping[str, list[int]]
+) -> list[str]:
+    """The old sentences that share enough content words with `sentence` to retell it."""
     words = _content_words(sentence)
     if not words:
-        return False
+        return []
     shared: dict[int, int] = {}
     for word in words:
         for position in index_of_old.get(word, ()):
             shared[position] = shared.get(position, 0) + 1
     enough = min(RETOLD_SHARED_WORDS, len(words))
-    choices = [old[position] for position, n in shared.items() if n >= enough]
-    return bool(
-        choices
-        and process.extractOne(sentence, choices, scorer=fuzz.token_set_ratio, score_cutoff=ratio)
-    )
+    return [old[position] for position, n in shared.items() if n >= enough]
 
 
 @functools.lru_cache(maxsize=65_536)
