@@ -32,6 +32,7 @@ from store.outbox import ClaimedRow
 log = logging.getLogger(__name__)
 
 Buttons = tuple[tuple[Button, ...], ...]
+RECLAIM_SECONDS = 1.0  # how often a running worker looks for rows whose lease ran out
 Outcome = Literal["sent", "retry_after", "blocked", "migrated", "failed", "transient"]
 
 
@@ -250,7 +251,7 @@ class OutboxWorker:
             log.warning("%s outbox messages of a stopped sender were in flight: sending again",
                         count)  # fmt: skip
         self.stats.requeued_after_crash += count
-        self._reclaim_at = time.monotonic() + max(0.2, self._lease / 4)
+        self._reclaim_at = time.monotonic() + RECLAIM_SECONDS
         return count
 
     async def _keep_leases(self) -> None:
