@@ -196,6 +196,16 @@ async def in_flight(session: AsyncSession) -> int:
     return int(count or 0)
 
 
+async def held_by(session: AsyncSession, owner: str) -> int:
+    """Rows `owner` holds ("sending"): what may arrive twice if it dies now."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_by == owner)
+    )
+    return int(count or 0)
+
+
 async def release(session: AsyncSession, ids: Sequence[int], owner: str) -> None:
     """Rows claimed but not started (a clean stop) go back to pending, attempt not counted; a
     row another sender has taken meanwhile is left alone."""
