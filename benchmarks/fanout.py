@@ -233,7 +233,7 @@ class SendersReport:
 async def run_senders(
     database_url: str, subscribers: int, scale: float, latency: float, error_rate: float, *,
     senders: int = 2, kill_at: float | None = None, lease_seconds: float = 3.0,
-    groups_share: float = 0.01, seed: int = 7,
+    window: int | None = None, groups_share: float = 0.01, seed: int = 7,
 ) -> SendersReport:  # fmt: skip
     """One digest per subscriber in the (empty) store at `database_url`, delivered by `senders`
     processes (benchmarks.fanout_sender: the real Bot over HTTP) to a fake Bot API server here.
@@ -244,7 +244,9 @@ async def run_senders(
         enqueue_seconds = await queue_one_digest_each(services, subscribers, rng, groups_share)
         api = FakeTelegram(Limits().scaled(scale), latency / scale, error_rate, rng)
         share = Limits().shared_by(senders).scaled(scale)
-        window = max(16, int(share.per_second * latency / scale * 4) + 16)
+        # Rows stay in a sender's window for the request and about 0.1 s of claiming and
+        # settling round trips, which do not shrink with the time scale.
+        window = window or max(16, int(share.per_second * (latency / scale + 0.1) * 2))
         async with BotAPIServer(api) as server:
             children = [
                 await asyncio.create_subprocess_exec(
@@ -401,6 +403,12 @@ def main(argv: list[str] | None = None) -> int:
         default=3.0,
         help="with --senders: OUTBOX_LEASE_SECONDS of the senders",
     )
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=None,
+        help="with --senders: sends at once per sender (it claims twice that)",
+    )
     args = parser.parse_args(argv)  # fmt: skip
     if args.senders:
         return main_senders(args)
@@ -427,6 +435,7 @@ def main_senders(args: argparse.Namespace) -> int:
             run_senders(
                 url, args.subscribers, args.scale, args.latency_ms / 1000, args.error_rate,
                 senders=args.senders, kill_at=args.kill_at, lease_seconds=args.lease_seconds,
+                window=args.window,
             )
         )  # fmt: skip
     print(senders_table(report, args.latency_ms / 1000, args.error_rate))
