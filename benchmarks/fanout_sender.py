@@ -1,7 +1,7 @@
 """One sender process of the multi-sender fan-out benchmark (started by benchmarks.fanout).
 
-`python -m benchmarks.fanout_sender DATABASE_URL BASE_URL --senders N --scale X --window W
---lease-seconds L`: the bot's own Application and Bot (PTB over HTTP to BASE_URL), its
+`python -m benchmarks.fanout_sender DATABASE_URL BASE_URL --senders N --scale X --concurrency C
+--window W --lease-seconds L`: the bot's own Application and Bot (PTB over HTTP to BASE_URL), its
 TelegramSender and an OutboxWorker keeping to 1/N of the overall limit, as `storybot run` with
 OUTBOX_SENDERS=N sends. It prints one JSON line {"ready": ..., "owner": ...} once connected,
 starts on a line "go" on stdin, and prints one JSON line of its figures when the outbox is empty.
@@ -43,7 +43,7 @@ async def send(args: argparse.Namespace) -> None:
             limits = Limits().shared_by(settings.outbox_senders).scaled(args.scale)
             worker = OutboxWorker(
                 core.sessions, TelegramSender(application.bot), RateLimiter(limits),
-                concurrency=args.window, window=args.window * 2,
+                concurrency=args.concurrency, window=args.window,
                 lease_seconds=settings.outbox_lease_seconds,
             )  # fmt: skip
             _say({"ready": True, "owner": worker.owner})
@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("base_url")
     parser.add_argument("--senders", type=int, default=2)
     parser.add_argument("--scale", type=float, default=20.0)
-    parser.add_argument("--window", type=int, default=24)
+    parser.add_argument("--concurrency", type=int, default=16, help="sends at once")
+    parser.add_argument("--window", type=int, default=48, help="rows claimed at once")
     parser.add_argument("--lease-seconds", type=float, default=3.0)
     args = parser.parse_args(argv)
     # PTB warns on every 429 that its retry_after will become a timedelta; noise here.
