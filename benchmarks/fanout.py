@@ -8,6 +8,13 @@ answers after a simulated latency, injects 429s at random, and itself enforces T
 Time can run `--scale` times faster: the limiter then allows 30 x scale messages/s, and the
 latency and retry_after shrink by the same factor. Rates are reported against that scaled
 ceiling; the ratio is what carries over to real time (30/s).
+
+With `--senders N [--database-url URL] [--kill-at SHARE]` the store (SQLite, or a PostgreSQL
+database whose public schema is emptied) is shared by N sender processes
+(benchmarks/fanout_sender.py), each the bot's own Application, Bot and TelegramSender over real
+HTTP to the same fake Bot API, served here on 127.0.0.1 (benchmarks/bot_api_server.py), each
+keeping to 1/N of the overall limit as OUTBOX_SENDERS=N makes it. `--kill-at 0.4` kills the
+first sender with SIGKILL once 40% have arrived; the others send its rows when its lease ends.
 """
 
 from __future__ import annotations
@@ -441,7 +448,10 @@ def main_senders(args: argparse.Namespace) -> int:
             )
         )  # fmt: skip
     print(senders_table(report, args.latency_ms / 1000, args.error_rate))
-    return 0 if report.lost == 0 and report.violations == 0 else 1
+    # Only what was in flight at a kill may arrive twice. Limit violations are reported, not
+    # failed on: at a scaled time a 50 ms window is as short as a scheduling delay.
+    allowed = sum(f.held_at_kill for f in report.senders)
+    return 0 if report.lost == 0 and report.duplicates <= allowed else 1
 
 
 if __name__ == "__main__":

@@ -61,6 +61,15 @@ async def test_the_limiter_allows_30_sends_in_any_second_overall() -> None:
     assert all(b - a >= 1.0 - 1e-9 for a, b in zip(granted, granted[30:], strict=False))
 
 
+async def test_each_of_two_senders_keeps_to_half_the_overall_limit() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(Limits().shared_by(2), clock=clock, sleep=clock.sleep)
+    for chat_id in range(1, 151):
+        await limiter.acquire(chat_id)
+    assert clock.now == pytest.approx(9.0)  # 150 messages: ten windows of 15
+    assert Limits().shared_by(4).global_count == 7 and Limits().shared_by(100).global_count == 1
+
+
 async def test_the_limiter_keeps_one_a_second_per_chat_and_20_a_minute_per_group() -> None:
     clock = FakeClock()
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
