@@ -70,8 +70,8 @@ class Limits:
 
     def shared_by(self, senders: int) -> Limits:
         """One sender's part when `senders` processes send for one bot: the overall limit is
-        the bot's, so each takes an equal share of it; the per-chat limits stay whole (a chat's
-        rows are claimed by one sender at a time)."""
+        the bot's, so each takes an equal share of it; the per-chat and group limits stay whole,
+        kept by whichever sender sends to the chat."""
         share = max(1, self.global_count // max(1, senders))
         return dataclasses.replace(self, global_count=share)
 
@@ -248,8 +248,7 @@ class OutboxWorker:
         async with self._sessions.begin() as session:
             count = await outbox_queries.requeue_expired(session, dt.datetime.now(dt.UTC))
         if count:
-            log.warning("%s outbox messages of a stopped sender were in flight: sending again",
-                        count)  # fmt: skip
+            log.warning("%s outbox messages a stopped sender held are sent again", count)
         self.stats.requeued_after_crash += count
         self._reclaim_at = time.monotonic() + RECLAIM_SECONDS
         return count
@@ -361,8 +360,7 @@ class OutboxWorker:
     async def _claim(self, limit: int) -> list[_Job]:
         async with self._sessions.begin() as session:
             now = dt.datetime.now(dt.UTC)
-            lease_until = now + dt.timedelta(seconds=self._lease)
-            rows = await outbox_queries.claim(session, limit, now, self.owner, lease_until)
+            rows = await outbox_queries.claim(session, limit, now, self.owner, self._lease_end())
             missing = {r.digest_id for r in rows} - set(self._digests)
             if missing:
                 content = await outbox_queries.digest_content(session, list(missing))
