@@ -21,14 +21,19 @@ test-postgres: $(STAMP)
 	@test -n "$(TEST_DATABASE_URL)" || { echo "set TEST_DATABASE_URL=postgresql+asyncpg://user:password@host/db"; exit 1; }
 	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q
 
-# The latency benchmark empties this database's public schema for each size.
+# The latency benchmark empties this database's public schema for each size, the fan-out
+# benchmark for each run.
 BENCH_POSTGRES_URL ?= postgresql+asyncpg://storybot:storybot@127.0.0.1:5432/sb_bench
+FANOUT_SENDERS := python -m benchmarks.fanout --senders 2 --subscribers 20000 --scale 20
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.handlers
 	$(BIN)/python -m benchmarks.quotes
 	$(BIN)/python -m benchmarks.latency
 	$(BIN)/python -m benchmarks.latency --database-url $(BENCH_POSTGRES_URL)
+	$(BIN)/python -m benchmarks.fanout
+	$(BIN)/$(FANOUT_SENDERS) --database-url $(BENCH_POSTGRES_URL)
+	$(BIN)/$(FANOUT_SENDERS) --database-url $(BENCH_POSTGRES_URL) --kill-at 0.4
 
 # Score the pipeline against a labelled development set (not part of the test run).
 DEVSET ?= ../shared/devset

@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     digest_every_minutes: int = Field(
         default=15, description="Instant digests: at most one per this many minutes per chat."
     )
+    outbox_lease_seconds: float = Field(
+        default=30.0,
+        ge=1.0,
+        description="How long a sender holds the messages it claimed without renewing; a "
+        "stopped sender's messages are sent by another after it.",
+    )
+    outbox_senders: int = Field(
+        default=1,
+        ge=1,
+        description="Bot processes sending for one token; each keeps to its share of 30/s.",
+    )
     source_poll_seconds: int = Field(
         default=900, description="Default interval between two fetches of a feed or page."
     )

@@ -1,7 +1,9 @@
 """Delivering the outbox: a rate limiter to Telegram's figures and a crash-safe sending loop.
 
 Each message is a row. A row is marked "sending" before the request and settled after it, so a
-crash leaves only the rows in flight unsettled; they are sent again on restart and counted.
+crash leaves only the rows in flight unsettled. A claimed row carries its sender's id and a lease
+the sender renews while it holds the row; once a lease has run out (the sender is gone) any sender
+takes the row back, sends it again and counts it. Rows under a live lease are never taken.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -28,6 +32,7 @@ from store.outbox import ClaimedRow
 log = logging.getLogger(__name__)
 
 Buttons = tuple[tuple[Button, ...], ...]
+RECLAIM_SECONDS = 1.0  # how often a running worker looks for rows whose lease ran out
 Outcome = Literal["sent", "retry_after", "blocked", "migrated", "failed", "transient"]
 
 
@@ -62,6 +67,13 @@ class Limits:
     @property
     def per_second(self) -> float:
         return self.global_count / self.global_window
+
+    def shared_by(self, senders: int) -> Limits:
+        """One sender's part when `senders` processes send for one bot: the overall limit is
+        the bot's, so each takes an equal share of it; the per-chat and group limits stay whole,
+        kept by whichever sender sends to the chat."""
+        share = max(1, self.global_count // max(1, senders))
+        return dataclasses.replace(self, global_count=share)
 
     def scaled(self, factor: float) -> Limits:
         """The same limits with time running `factor` times faster (benchmarks)."""
@@ -183,7 +195,11 @@ class _Job:
 
 
 class OutboxWorker:
-    """Claims due rows in small batches and sends them through `sender` at the limiter's pace."""
+    """Claims due rows in small batches and sends them through `sender` at the limiter's pace.
+
+    `lease_seconds` is how long a claim holds without renewal; the worker renews it a few times
+    per lease while it holds rows, so it only runs out when the worker is gone (or stalled that
+    long), and then is how long its rows wait before another worker sends them."""
 
     def __init__(
         self,
@@ -197,6 +213,8 @@ class OutboxWorker:
         retry_base: float = 1.0,
         in_place_retries: int = 2,
         stop_grace: float = 5.0,
+        lease_seconds: float = 30.0,
+        owner: str | None = None,
     ) -> None:
         self._sessions = sessions
         self._sender = sender
@@ -216,15 +234,39 @@ class OutboxWorker:
         self._started: set[int] = set()  # rows a sending task holds, not yet settled
         self._on_the_wire: set[int] = set()  # rows whose request is out, answer not yet in
         self.stats = DeliveryStats()
+        self.owner = owner or uuid.uuid4().hex  # this worker's claims, in the store
+        self._lease = lease_seconds
+        self._renew_at = 0.0  # monotonic times of the next renewal and the next look for
+        self._reclaim_at = 0.0  # leases that ran out
+
+    def _lease_end(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self._lease)
 
     async def recover(self) -> int:
-        """Rows a crash left in flight go back to the queue; returns how many (maybe resent)."""
+        """Rows whose sender's lease ran out go back to the queue; returns how many (they may
+        have been delivered, so they are counted). Rows other senders hold stay theirs."""
         async with self._sessions.begin() as session:
-            count = await outbox_queries.requeue_in_flight(session)
+            count = await outbox_queries.requeue_expired(session, dt.datetime.now(dt.UTC))
         if count:
-            log.warning("%s outbox messages were in flight at the last stop: sending again", count)
+            log.warning("%s outbox messages a stopped sender held are sent again", count)
         self.stats.requeued_after_crash += count
+        self._reclaim_at = time.monotonic() + RECLAIM_SECONDS
         return count
+
+    async def _keep_leases(self) -> None:
+        """Renew the lease on the rows this worker holds, and now and then take back the rows
+        of a sender whose lease ran out."""
+        now = time.monotonic()
+        if self._unsettled > 0 and now >= self._renew_at:
+            self._renew_at = now + self._lease / 3
+            async with self._sessions.begin() as session:
+                await outbox_queries.renew(session, self.owner, self._lease_end())
+        if now >= self._reclaim_at:
+            await self.recover()
+
+    async def _others_in_flight(self) -> bool:
+        async with self._sessions() as session:
+            return await outbox_queries.in_flight(session) > 0
 
     async def run(
         self,
@@ -255,6 +297,7 @@ class OutboxWorker:
         try:
             while True:
                 await self._flush()
+                await self._keep_leases()
                 if not keep_going():
                     break
                 claimed: list[_Job] = []
@@ -265,7 +308,9 @@ class OutboxWorker:
                     in_flight += len(claimed)
                     self._unsettled += len(claimed)
                 if not claimed and in_flight == 0:
-                    if until_empty:
+                    # Empty only when no other sender holds rows either: a sender that stops
+                    # may leave rows that come back to the queue when its lease runs out.
+                    if until_empty and not await self._others_in_flight():
                         break
                     await self._wait(idle_seconds, keep_going)
                     continue
@@ -281,7 +326,7 @@ class OutboxWorker:
                 unstarted.append(queue.get_nowait().row.id)
             in_flight -= len(unstarted)
             async with self._sessions.begin() as session:
-                await outbox_queries.release(session, unstarted)
+                await outbox_queries.release(session, unstarted, self.owner)
             self._unsettled -= len(unstarted)
             # Those being sent finish, for a while: a message waiting out a long 429 goes back
             # to the queue instead of holding up the stop.
@@ -289,14 +334,17 @@ class OutboxWorker:
                 async with asyncio.timeout(self._stop_grace):
                     while in_flight > 0:
                         self._progress.clear()
-                        await self._progress.wait()
+                        with contextlib.suppress(TimeoutError):
+                            async with asyncio.timeout(0.1):
+                                await self._progress.wait()
+                        await self._keep_leases()
         finally:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
         waiting = [i for i in self._started if i not in self._on_the_wire]
-        async with self._sessions.begin() as session:  # rows whose request is out stay
-            await outbox_queries.release(session, waiting)  # "sending": recover() resends them
+        async with self._sessions.begin() as session:  # rows whose request is out stay "sending":
+            await outbox_queries.release(session, waiting, self.owner)  # resent once the lease ends
         self._unsettled -= len(waiting)
         self._started.clear()
         self._on_the_wire.clear()
@@ -311,7 +359,8 @@ class OutboxWorker:
 
     async def _claim(self, limit: int) -> list[_Job]:
         async with self._sessions.begin() as session:
-            rows = await outbox_queries.claim(session, limit, dt.datetime.now(dt.UTC))
+            now = dt.datetime.now(dt.UTC)
+            rows = await outbox_queries.claim(session, limit, now, self.owner, self._lease_end())
             missing = {r.digest_id for r in rows} - set(self._digests)
             if missing:
                 content = await outbox_queries.digest_content(session, list(missing))

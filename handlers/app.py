@@ -32,6 +32,7 @@ from telegram.request import BaseRequest
 from bot.app import Services
 from bot.chats import ChatService
 from bot.config import Settings
+from bot.outbox import Limits
 from bot.render import ADMIN_COMMANDS, COMMANDS
 from handlers import admin, commands, jobs
 from handlers.commands import BotServices
@@ -61,7 +62,8 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        share = Limits().shared_by(settings.outbox_senders).global_count  # this process's part
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=share, max_retries=3))
     application: BotApplication = builder.build()
     application.bot_data["services"] = BotServices(core, ChatService(core.sessions, core.briefing))
     register(application)

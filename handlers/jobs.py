@@ -6,7 +6,7 @@ import logging
 
 from telegram.ext import Application, ContextTypes
 
-from bot.outbox import OutboxWorker
+from bot.outbox import Limits, OutboxWorker, RateLimiter
 from handlers.admin import broadcast
 from handlers.commands import BotServices, services
 from handlers.delivery import TelegramSender
@@ -44,10 +44,17 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _outbox_worker(context: ContextTypes.DEFAULT_TYPE) -> OutboxWorker:
-    """The process's worker, made (and what a crash left in flight requeued) on first use."""
+    """The process's worker, made (and what a stopped sender left in flight requeued once its
+    lease ran out) on first use; it keeps to this process's share of the overall limit."""
     worker = context.bot_data.get("outbox_worker")
     if not isinstance(worker, OutboxWorker):
-        worker = OutboxWorker(services(context).core.sessions, TelegramSender(context.bot))
+        core = services(context).core
+        worker = OutboxWorker(
+            core.sessions,
+            TelegramSender(context.bot),
+            RateLimiter(Limits().shared_by(core.settings.outbox_senders)),
+            lease_seconds=core.settings.outbox_lease_seconds,
+        )
         await worker.recover()
         context.bot_data["outbox_worker"] = worker
     return worker

@@ -421,6 +421,9 @@ class OutboxMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # While "sending": the sender holding the row, and until when; past it, others take it back.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("chat_id", "digest_id"),)
 

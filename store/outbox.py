@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, String, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import DigestMessage, OutboxMessage, StoreState, utcnow
@@ -70,8 +70,11 @@ class ClaimedRow:
     attempts: int
 
 
-async def claim(session: AsyncSession, limit: int, now: dt.datetime) -> list[ClaimedRow]:
-    """Mark up to `limit` due pending rows as sending and return them, oldest first.
+async def claim(
+    session: AsyncSession, limit: int, now: dt.datetime, owner: str, lease_until: dt.datetime
+) -> list[ClaimedRow]:
+    """Mark up to `limit` due pending rows as sending, held by `owner` until `lease_until`, and
+    return them, oldest first.
 
     Two senders never claim the same row: on PostgreSQL the pick takes row locks that last until
     the caller's transaction ends and skips rows another sender holds (FOR UPDATE SKIP LOCKED);
@@ -96,7 +99,12 @@ async def claim(session: AsyncSession, limit: int, now: dt.datetime) -> list[Cla
     rows = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(picked), OutboxMessage.status == "pending")
-        .values(status="sending", attempts=OutboxMessage.attempts + 1)
+        .values(
+            status="sending",
+            attempts=OutboxMessage.attempts + 1,
+            claimed_by=owner,
+            lease_until=lease_until,
+        )
         .returning(
             OutboxMessage.id,
             OutboxMessage.chat_id,
@@ -148,30 +156,73 @@ async def move_chat(session: AsyncSession, old_id: int, new_id: int) -> None:
     )
 
 
-async def requeue_in_flight(session: AsyncSession) -> int:
-    """After a crash: rows left "sending" go back to pending (they may have been delivered)."""
+async def renew(session: AsyncSession, owner: str, lease_until: dt.datetime) -> int:
+    """The rows `owner` still holds are its own until `lease_until`; returns how many."""
     result = await session.execute(
-        update(OutboxMessage).where(OutboxMessage.status == "sending").values(status="pending")
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_by == owner)
+        .values(lease_until=lease_until)
+    )
+    return max(0, int(getattr(result, "rowcount", 0) or 0))
+
+
+async def requeue_expired(session: AsyncSession, now: dt.datetime) -> int:
+    """Rows whose sender stopped renewing its lease (a crash) go back to pending; they may have
+    been delivered, so they are counted. Rows under a live lease stay with their sender."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == "sending",
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+        )
+        .values(status="pending", claimed_by=None, lease_until=None)
     )
     count = max(0, int(getattr(result, "rowcount", 0) or 0))
-    if count:
+    if count:  # one statement adds to the count, so two senders never lose each other's
         await insert_ignore(session, StoreState, [{"key": RESENT_KEY, "value": "0"}])
-        current = await session.scalar(select(StoreState.value).where(StoreState.key == RESENT_KEY))
         await session.execute(
             update(StoreState)
             .where(StoreState.key == RESENT_KEY)
-            .values(value=str(int(current or 0) + count))
+            .values(value=cast(cast(StoreState.value, Integer) + count, String))
         )
     return count
 
 
-async def release(session: AsyncSession, ids: Sequence[int]) -> None:
-    """Rows claimed but not started (a clean stop) go back to pending, attempt not counted."""
+async def in_flight(session: AsyncSession) -> int:
+    """Rows some sender holds ("sending"), under a live lease or not."""
+    count = await session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "sending")
+    )
+    return int(count or 0)
+
+
+async def held_by(session: AsyncSession, owner: str) -> int:
+    """Rows `owner` holds ("sending"): what may arrive twice if it dies now."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_by == owner)
+    )
+    return int(count or 0)
+
+
+async def release(session: AsyncSession, ids: Sequence[int], owner: str) -> None:
+    """Rows claimed but not started (a clean stop) go back to pending, attempt not counted; a
+    row another sender has taken meanwhile is left alone."""
     if ids:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == "sending")
-            .values(status="pending", attempts=OutboxMessage.attempts - 1)
+            .where(
+                OutboxMessage.id.in_(list(ids)),
+                OutboxMessage.status == "sending",
+                OutboxMessage.claimed_by == owner,
+            )
+            .values(
+                status="pending",
+                attempts=OutboxMessage.attempts - 1,
+                claimed_by=None,
+                lease_until=None,
+            )
         )
 
 

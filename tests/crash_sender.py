@@ -1,8 +1,8 @@
 """A delivery process to kill: sends the outbox through a sender that logs each delivery to a file.
 
-Run as `python -m tests.crash_sender DATABASE_URL LOG_PATH`; the test kills it with SIGKILL.
-With a third argument GATE it is one of several senders on one store: it does not recover rows
-another sender holds, writes GATE.ready once connected and starts when GATE exists.
+Run as `python -m tests.crash_sender DATABASE_URL LOG_PATH`; the test kills it with SIGKILL, and
+its rows come back to the queue LEASE_SECONDS later. With a third argument GATE it is one of
+several senders on one store: it writes GATE.ready once connected and starts when GATE exists.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from pathlib import Path
 
 from bot.outbox import Buttons, Limits, OutboxWorker, RateLimiter, SendResult
 from store.db import create_engine, session_factory
+
+LEASE_SECONDS = 2.0  # short, so a test waits little for a killed sender's rows
 
 
 class FileSender:
@@ -35,10 +37,11 @@ async def main(url: str, log: Path, gate: Path | None = None) -> None:
     engine = create_engine(url)
     sessions = session_factory(engine)
     limiter = RateLimiter(Limits().scaled(10))  # 300 messages/s
-    worker = OutboxWorker(sessions, FileSender(log), limiter, concurrency=8, window=16)
-    if gate is None:
-        await worker.recover()
-    else:
+    worker = OutboxWorker(
+        sessions, FileSender(log), limiter, concurrency=8, window=16, lease_seconds=LEASE_SECONDS
+    )
+    await worker.recover()  # takes only rows whose lease ran out, never another sender's
+    if gate is not None:
         async with engine.connect():
             pass
         gate.with_suffix(".ready").touch()

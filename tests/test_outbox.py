@@ -14,18 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from telegram import Bot, Update
 
 from bot.app import Services, open_services
 from bot.config import Settings
 from bot.digests import DigestService
-from bot.outbox import Buttons, Limits, OutboxWorker, RateLimiter, SendResult
+from bot.outbox import Buttons, DeliveryStats, Limits, OutboxWorker, RateLimiter, SendResult
 from bot.subscriptions import SubscriptionService
 from handlers.app import build_application, run_telegram
 from handlers.delivery import TelegramSender
 from store import outbox as outbox_queries
 from store import sources as source_queries
 from store import subscriptions as sub_queries
+from store.models import OutboxMessage
 from tests.conftest import ROOT, SEEDS, ingest_all
 from tests.crash_sender import FileSender
 from tests.fake_bot_api import BOT_ID
@@ -57,6 +59,15 @@ async def test_the_limiter_allows_30_sends_in_any_second_overall() -> None:
         granted.append(clock.now)
     assert clock.now == pytest.approx(9.0)  # 300 messages: ten windows of 30
     assert all(b - a >= 1.0 - 1e-9 for a, b in zip(granted, granted[30:], strict=False))
+
+
+async def test_each_of_two_senders_keeps_to_half_the_overall_limit() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(Limits().shared_by(2), clock=clock, sleep=clock.sleep)
+    for chat_id in range(1, 151):
+        await limiter.acquire(chat_id)
+    assert clock.now == pytest.approx(9.0)  # 150 messages: ten windows of 15
+    assert Limits().shared_by(4).global_count == 7 and Limits().shared_by(100).global_count == 1
 
 
 async def test_the_limiter_keeps_one_a_second_per_chat_and_20_a_minute_per_group() -> None:
@@ -140,8 +151,9 @@ async def test_killing_the_sender_mid_run_loses_nothing_and_resends_only_in_flig
     restarted = OutboxWorker(
         services.sessions, FileSender(log), RateLimiter(FAST), concurrency=8, window=16
     )
-    in_flight = await restarted.recover()
+    await restarted.recover()  # the killed sender's lease may still run: it waits for it
     await restarted.run()
+    in_flight = restarted.stats.requeued_after_crash
     delivered = collections.Counter(int(line) for line in log.read_text().split())
     assert set(delivered) == set(chats)  # every message arrived
     duplicates = sum(delivered.values()) - len(chats)
@@ -190,6 +202,106 @@ async def test_a_clean_stop_leaves_nothing_in_flight(services: Services) -> None
     counts = await statuses(services)
     assert "sending" not in counts and counts["sent"] == sum(sender.delivered.values())
     assert await OutboxWorker(services.sessions, sender).recover() == 0
+
+
+class HeldSender:
+    """Sends nothing until `release` is set: its messages stay in flight, claimed, meanwhile."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.on_the_wire = 0
+        self.delivered: collections.Counter[int] = collections.Counter()
+
+    async def send(self, chat_id: int, html: str, buttons: Buttons) -> SendResult:
+        self.on_the_wire += 1
+        await self.release.wait()
+        self.delivered[chat_id] += 1
+        return SendResult("sent", message_id=sum(self.delivered.values()))
+
+
+async def holding_all(
+    services: Services, sender: HeldSender, count: int, **kwargs: Any
+) -> tuple[OutboxWorker, asyncio.Task[DeliveryStats]]:
+    """A worker running until `sender` holds `count` messages on the wire; returns its task."""
+    holder = OutboxWorker(services.sessions, sender, RateLimiter(FAST), window=16, **kwargs)
+    task = asyncio.create_task(holder.run())
+    deadline = time.monotonic() + 20
+    while sender.on_the_wire < count and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    assert sender.on_the_wire == count
+    return holder, task
+
+
+async def holders(services: Services) -> collections.Counter[str | None]:
+    async with services.sessions() as session:
+        return collections.Counter(await session.scalars(select(OutboxMessage.claimed_by)))
+
+
+async def test_a_sender_that_starts_while_another_holds_live_claims_does_not_take_them(
+    services: Services,
+) -> None:
+    chats = list(range(1, 11))
+    await queue_digest(services, chats)
+    held = HeldSender()
+    holder, holding = await holding_all(services, held, len(chats))
+    assert await holders(services) == {holder.owner: len(chats)}
+
+    newcomer_sender = CountingSender()
+    newcomer = OutboxWorker(services.sessions, newcomer_sender, RateLimiter(FAST))
+    assert await newcomer.recover() == 0  # a restart: the other sender's rows are not touched
+    joining = asyncio.create_task(newcomer.run(idle_seconds=0.2))  # waits: rows are in flight
+    await asyncio.sleep(0.5)
+    assert await holders(services) == {holder.owner: len(chats)}
+    held.release.set()
+    await holding
+    await joining
+    assert newcomer_sender.delivered == {}
+    assert held.delivered == {chat: 1 for chat in chats}
+    assert await statuses(services) == {"sent": len(chats)}
+    async with services.sessions() as session:
+        assert await outbox_queries.resent_after_restart(session) == 0
+
+
+async def test_a_sender_keeps_rows_it_holds_longer_than_its_lease_by_renewing_it(
+    services: Services,
+) -> None:
+    chats = list(range(1, 6))
+    await queue_digest(services, chats)
+    held = HeldSender()
+    holder, holding = await holding_all(services, held, len(chats), lease_seconds=1.5)
+    other_sender = CountingSender()
+    other = OutboxWorker(services.sessions, other_sender, RateLimiter(FAST))
+    looking = asyncio.create_task(other.run(idle_seconds=0.2))  # looks for run-out leases
+    await asyncio.sleep(3.0)  # two leases long: only renewal keeps the rows the holder's
+    assert await holders(services) == {holder.owner: len(chats)}
+    held.release.set()
+    await holding
+    await looking
+    assert other_sender.delivered == {} and other.stats.requeued_after_crash == 0
+    assert held.delivered == {chat: 1 for chat in chats}
+    assert await statuses(services) == {"sent": len(chats)}
+
+
+async def test_the_rows_of_a_dead_sender_are_sent_by_the_survivor_once_its_lease_runs_out(
+    services: Services,
+) -> None:
+    chats = list(range(1, 41))
+    await queue_digest(services, chats)
+    now = dt.datetime.now(dt.UTC)
+    async with services.sessions.begin() as session:  # a sender claims 16 rows, then dies
+        dead = await outbox_queries.claim(
+            session, 16, now, "a-sender-now-dead", now + dt.timedelta(seconds=1)
+        )
+    assert len(dead) == 16
+    sender = CountingSender(latency=0.001)
+    survivor = OutboxWorker(services.sessions, sender, RateLimiter(FAST))
+    assert await survivor.recover() == 0  # the dead sender's lease still runs
+    await survivor.run(idle_seconds=0.2)  # until empty: it waits for those rows, then sends them
+    assert sender.delivered == {chat: 1 for chat in chats}
+    assert survivor.stats.requeued_after_crash == 16
+    assert await statuses(services) == {"sent": len(chats)}
+    async with services.sessions() as session:
+        assert await outbox_queries.resent_after_restart(session) == 16
 
 
 class FloodedSender:
