@@ -96,8 +96,25 @@ class FakeTelegram:
         return SendResult("sent", message_id=self.total)
 
 
+class DeliveryRate:
+    """Messages/s delivered, against the (scaled) ceiling of Telegram's 30/s."""
+
+    __slots__ = ()
+    scale: float
+    unique: int
+    deliver_seconds: float
+
+    @property
+    def ceiling(self) -> float:
+        return 30.0 * self.scale
+
+    @property
+    def rate(self) -> float:
+        return self.unique / self.deliver_seconds if self.deliver_seconds else 0.0
+
+
 @dataclass(frozen=True, slots=True)
-class Report:
+class Report(DeliveryRate):
     subscribers: int
     scale: float
     enqueue_seconds: float
@@ -110,14 +127,6 @@ class Report:
     injected_429: int
     violations: int
     peak_rss_mb: float
-
-    @property
-    def ceiling(self) -> float:
-        return 30.0 * self.scale
-
-    @property
-    def rate(self) -> float:
-        return self.unique / self.deliver_seconds if self.deliver_seconds else 0.0
 
 
 async def queue_one_digest_each(
@@ -211,7 +220,7 @@ class SenderFigures:
 
 
 @dataclass(frozen=True, slots=True)
-class SendersReport:
+class SendersReport(DeliveryRate):
     backend: str
     subscribers: int
     scale: float
@@ -227,14 +236,6 @@ class SendersReport:
     violations: int
     resent: int  # rows taken back from a dead sender, as the store counted them
     senders: tuple[SenderFigures, ...]
-
-    @property
-    def ceiling(self) -> float:
-        return 30.0 * self.scale
-
-    @property
-    def rate(self) -> float:
-        return self.unique / self.deliver_seconds if self.deliver_seconds else 0.0
 
 
 async def run_senders(
