@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -141,9 +142,15 @@ def similarity(
     weight_a, weight_b = weight(a.terms), weight(b.terms)
     jaccard = shared / (weight_a + weight_b - shared)
     overlap = shared / min(weight_a, weight_b)
-    order = fuzz.token_sort_ratio(" ".join(sorted(a.terms)), " ".join(sorted(b.terms))) / 100
+    order = fuzz.token_sort_ratio(_in_order(a.terms), _in_order(b.terms)) / 100
     penalty = 0.2 if len(shared_terms) < 3 else 0.0
     return 0.4 * jaccard + 0.4 * overlap + 0.2 * order - penalty
+
+
+@functools.lru_cache(maxsize=20_000)
+def _in_order(terms: frozenset[str]) -> str:
+    """A statement's words sorted and joined: each is compared with many others."""
+    return " ".join(sorted(terms))
 
 
 def conflict(
