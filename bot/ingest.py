@@ -45,9 +45,9 @@ from bot.pipeline.fingerprint import (
     rewrite_score,
     shingles,
 )
-from bot.pipeline.quotes import ExtractedQuote, extract_quotes
+from bot.pipeline.quotes import ExtractedQuote, quotes_and_people
 from bot.pipeline.relevance import article_terms, relevance
-from bot.pipeline.speakers import Person, find_people, speaker_key
+from bot.pipeline.speakers import Person, speaker_key
 from bot.pipeline.text import fold
 from store import queries
 
@@ -174,8 +174,8 @@ def analyse_article(
     paragraphs: Sequence[str], title: str | None, anchor: dt.date | None
 ) -> Findings:
     """Run the analysis stages once; the speakers found are shared by quotes and events."""
-    people = find_people(paragraphs)
-    quotes = [q for q in extract_quotes(paragraphs, title=title) if q.speaker]
+    quotes, people = quotes_and_people(paragraphs, title=title)
+    quotes = [q for q in quotes if q.speaker]
     claims = claim_rules.claim_candidates(paragraphs)
     events = _events(paragraphs, anchor, people) if anchor is not None else None
     return Findings(quotes, people, claims, events)
@@ -487,7 +487,7 @@ class ArticleLoader:
             await queries.set_published(self.session, other.id, published, inferred=True)
             await queries.detach_article_events(self.session, other.id)
             paragraphs = other.body.split("\n")
-            events = _events(paragraphs, published, find_people(paragraphs))
+            events = _events(paragraphs, published, quotes_and_people(paragraphs)[1])
             await self._load_events(other.id, events, inferred=True)
 
     async def _load_events(

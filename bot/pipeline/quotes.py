@@ -16,6 +16,7 @@ from bot.pipeline.speakers import (
     PRONOUNS,
     Cast,
     Entity,
+    Person,
     SentenceTokens,
     Token,
     analyse,
@@ -538,16 +539,33 @@ class _Located:
 
 def extract_quotes(paragraphs: Sequence[str], *, title: str | None = None) -> list[ExtractedQuote]:
     """Direct quotes of an article, in order, each with its speaker when one can be named."""
+    return quotes_and_people(paragraphs, title=title)[0]
+
+
+def quotes_and_people(
+    paragraphs: Sequence[str], *, title: str | None = None
+) -> tuple[list[ExtractedQuote], list[Person]]:
+    """The article's quotes, and the people it names outside them (those who can speak or
+    act in it), from one analysis of the text with its quotes masked."""
     paragraphs = [p if isinstance(p, str) else "" for p in paragraphs]
     raws = _find_quotes(paragraphs)
-    if not raws:
-        return []
-    masked = _mask(paragraphs, raws)
+    masked = _mask(paragraphs, raws) if raws else paragraphs
     sents = split_tokens(masked)
-    located = _locate(paragraphs, raws, sents)
-    if not located:
-        return []
     cast = analyse(masked, sents)
+    located = _locate(paragraphs, raws, sents) if raws else []
+    if not located:
+        return [], cast.people()
+    return _quotes(paragraphs, title, masked, sents, located, cast), cast.people()
+
+
+def _quotes(
+    paragraphs: list[str],
+    title: str | None,
+    masked: list[str],
+    sents: list[SentenceTokens],
+    located: list[_Located],
+    cast: Cast,
+) -> list[ExtractedQuote]:
     state = _State(cast, sents, masked)
     counts = _phrase_counts([fold(q.text) for q in located], paragraphs, title)
     title_key = fold(title or "")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.pipeline.quotes import ExtractedQuote, extract_quotes
+from bot.pipeline.quotes import ExtractedQuote, extract_quotes, quotes_and_people
 from bot.pipeline.text import normalize_text, split_paragraphs
 
 SEEDS = Path(__file__).parents[2] / "seeds"
@@ -489,3 +489,15 @@ def test_never_raises_and_spans_stay_inside(paragraphs: list[str], title: str | 
 def test_never_raises_on_any_unicode(paragraphs: list[str]) -> None:
     for q in extract_quotes(paragraphs):
         assert paragraphs[q.paragraph][q.start : q.end] and q.end <= len(paragraphs[q.paragraph])
+
+
+def test_the_people_come_with_the_quotes_from_one_analysis() -> None:
+    paragraphs = [
+        "Foreign Minister Anna Holt said on Monday that talks would resume.",
+        "“We will not accept a deal that Viktor Marsh wrote,” Holt told reporters.",
+    ]
+    quotes, people = quotes_and_people(paragraphs)
+    assert [q.speaker for q in quotes] == ["Anna Holt"]
+    assert [p.name for p in people] == ["Anna Holt"]  # named only inside a quote: not an actor
+    assert quotes == extract_quotes(paragraphs)
+    assert quotes_and_people(["No quotes here, said nobody in particular today."])[0] == []
