@@ -74,6 +74,9 @@ def parse_document(
     )
 
 
+_LINE_BREAKS_AND_TABS = str.maketrans("", "", "\n\r\t")
+
+
 def decode(data: bytes, content_type: str | None = None) -> str:
     """Text from bytes: the declared charset, else UTF-8, else Windows-1252."""
     if b"\x00" in data[:4096]:
@@ -91,7 +94,9 @@ def decode(data: bytes, content_type: str | None = None) -> str:
     else:
         text = data.decode("utf-8", "replace")
     sample = text[:20_000]
-    printable = sum(1 for c in sample if c.isprintable() or c in "\n\r\t")
+    printable = len(sample)
+    if not sample.translate(_LINE_BREAKS_AND_TABS).isprintable():  # most text is, at C speed
+        printable = sum(1 for c in sample if c.isprintable() or c in "\n\r\t")
     if not sample.strip():
         raise UnreadableDocument("empty file")
     if printable < PRINTABLE_SHARE * len(sample):
