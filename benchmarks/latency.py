@@ -1,5 +1,5 @@
 """Command latency as the store grows: python -m benchmarks.latency [--sizes 1000 10000 100000]
-[--database-url URL] [--rounds 200].
+[--database-url URL] [--rounds 200] [--keep FOLDER].
 
 For each size a fresh synthetic store is filled (benchmarks/facts.py), then a fresh child
 process opens it, builds the real Application over the fake Bot API and times /summary,
@@ -7,6 +7,9 @@ process opens it, builds the real Application over the fake Bot API and times /s
 time per command, a row printed as soon as it is measured, and the child's peak memory (RSS),
 so the cost of filling never counts. SQLite (a temporary file) by default; a PostgreSQL URL
 (postgresql+asyncpg://...) measures PostgreSQL, whose public schema is emptied for each size.
+With --keep, filled stores are kept and used again by the next run when they hold the size
+asked for (SQLite files in FOLDER; a PostgreSQL schema left as it is); their chats are
+forgotten before each run, so every run starts from the same state.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks.facts import fill_store
@@ -106,6 +110,26 @@ def _percentiles(times: Sequence[float]) -> list[str]:
     return [f"{cuts[49] * 1000:.2f} ms", f"{cuts[98] * 1000:.2f} ms"]
 
 
+async def kept_store(url: str, size: int) -> bool:
+    """Whether the store at `url` was filled with `size` articles by an earlier run; if so its
+    chats are forgotten, so the run starts as a fresh store would."""
+    if backend_of(url) == "sqlite" and not Path(url.split("///", 1)[-1]).exists():
+        return False
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            try:
+                stored = (await connection.execute(text("SELECT count(*) FROM articles"))).scalar()
+            except DBAPIError:
+                return False
+            if stored != size:
+                return False
+            await connection.execute(text("DELETE FROM chats"))
+        return True
+    finally:
+        await engine.dispose()
+
+
 async def fresh_store(url: str, size: int) -> float:
     """An empty schema filled with `size` synthetic articles; seconds it took."""
     if backend_of(url) == "postgresql":
@@ -144,14 +168,18 @@ def measure_in_child(url: str, rounds: int) -> dict[str, float]:
     return summary
 
 
-def run(sizes: Sequence[int], database_url: str | None, rounds: int, folder: Path) -> list[str]:
-    """Every size on one backend; returns the memory lines printed after the table."""
+def run(
+    sizes: Sequence[int], database_url: str | None, rounds: int, folder: Path, *, keep: bool = False
+) -> list[str]:
+    """Every size on one backend; returns the memory lines printed after the table. With `keep`
+    a store that already holds the size is measured as it is."""
     print(row_line(HEADER), flush=True)
     print("-+-".join("-" * w for w in WIDTHS), flush=True)
     memory: list[str] = []
     for size in sizes:
         url = database_url or f"sqlite+aiosqlite:///{folder / f'latency-{size}.db'}"
-        asyncio.run(fresh_store(url, size))
+        if not (keep and asyncio.run(kept_store(url, size))):
+            asyncio.run(fresh_store(url, size))
         summary = measure_in_child(url, rounds)
         memory.append(
             f"{backend_of(url)}, {int(summary['articles']):,} articles: peak RSS of the "
@@ -165,14 +193,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--rounds", type=int, default=200, help="updates timed per command")
+    parser.add_argument("--keep", type=Path, default=None, metavar="FOLDER",
+                        help="keep filled stores (SQLite files in FOLDER) and reuse them")  # fmt: skip
     parser.add_argument("--serve", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     rounds = max(2, args.rounds)
     if args.serve:
         asyncio.run(serve(args.serve, rounds))
         return
-    with tempfile.TemporaryDirectory(prefix="storybot-latency-") as folder:
-        memory = run(args.sizes, args.database_url, rounds, Path(folder))
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        memory = run(args.sizes, args.database_url, rounds, args.keep, keep=True)
+    else:
+        with tempfile.TemporaryDirectory(prefix="storybot-latency-") as folder:
+            memory = run(args.sizes, args.database_url, rounds, Path(folder))
     for line in memory:
         print(line)
     print("wall: update to the reply at the fake Bot API; cpu: the whole update, all threads")

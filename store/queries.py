@@ -9,13 +9,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
+    Date,
     Executable,
     Integer,
     String,
     bindparam,
     case,
     cast,
+    column,
     delete,
     func,
     insert,
@@ -33,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import TextualSelect
 
 from store.models import (
     Article,
@@ -1356,38 +1360,57 @@ SEARCH_CANDIDATES = 200
 # PostgreSQL reads each match from the table, so it looks among the newest articles first, in
 # windows of ids growing eightfold, until the window holds enough candidates.
 SEARCH_WINDOW = 4_000
+EVERY_ID = 2**62  # a window that holds every article
+
+
+# What a hit shows, typed so that dates and flags come back as on the ORM's columns.
+_SEARCH_TYPES = (
+    column("id", Integer), column("outlet", String), column("url", String),
+    column("published", Date), column("published_inferred", Boolean), column("title", String),
+    column("snippet", String),
+)  # fmt: skip
 
 
 def search_query(
-    dialect: str, words: Sequence[str], limit: int, *, floor: int = 0
-) -> tuple[TextClause, dict[str, object]]:
-    """The ranked full-text query for `dialect` among the newest `SEARCH_CANDIDATES` matches:
-    FTS5 with bm25 on SQLite (titles weigh double); on PostgreSQL plainto_tsquery with ts_rank
-    over the indexed vector, among articles with an id above `floor`, with how many matched."""
+    dialect: str, words: Sequence[str], limit: int, *, window: int = EVERY_ID
+) -> tuple[TextualSelect, dict[str, object]]:
+    """The ranked full-text query for `dialect` among the newest `SEARCH_CANDIDATES` matches,
+    in one statement that also reads what a hit shows of its article (_SEARCH_COLUMNS): FTS5
+    with bm25 on SQLite (titles weigh double); on PostgreSQL plainto_tsquery with ts_rank over
+    the indexed vector, among the newest `window` ids, each row also saying how many candidates
+    there were and whether the window held every article."""
+    columns = "a.id, a.outlet, a.url, a.published, a.published_inferred, a.title"
     if dialect == "postgresql":
+        newest = "(SELECT coalesce(max(id), 0) FROM articles)"
         statement = text(
             "WITH candidates AS (SELECT id FROM articles "
-            f"WHERE {SEARCH_VECTOR} @@ plainto_tsquery('english', :q) AND id > :floor "
-            "ORDER BY id DESC LIMIT :candidates) "
-            "SELECT a.id, ts_headline('english', a.body, q, "
+            f"WHERE {SEARCH_VECTOR} @@ plainto_tsquery('english', :q) "
+            f"AND id > {newest} - CAST(:window AS bigint) ORDER BY id DESC LIMIT :candidates) "
+            f"SELECT {columns}, ts_headline('english', a.body, q, "
             '\'MaxWords=30, MinWords=15, StartSel="", StopSel=""\'), '
-            "(SELECT count(*) FROM candidates) "
+            f"(SELECT count(*) FROM candidates), {newest} <= CAST(:window AS bigint) "
             "FROM candidates c JOIN articles a ON a.id = c.id, plainto_tsquery('english', :q) q "
             f"ORDER BY ts_rank(a.{SEARCH_VECTOR}, q) DESC, a.id LIMIT :limit"
         )
-        parameters = {"q": " ".join(words), "limit": limit, "floor": floor}
-        return statement, {**parameters, "candidates": SEARCH_CANDIDATES}
+        parameters = {"q": " ".join(words), "limit": limit, "window": window}
+        found = statement.columns(*_SEARCH_TYPES, column("n", Integer), column("all", Boolean))
+        return found, {**parameters, "candidates": SEARCH_CANDIDATES}
     # FTS5 walks its doclists newest rowid first and stops at the cut-off; the rowid bound is
-    # pushed into the index, so bm25 and snippets are computed for the candidates only.
+    # pushed into the index, so bm25 and snippets are computed for the candidates only. The
+    # ranked hits come first (CROSS JOIN keeps them the outer loop), each found by its id.
     statement = text(
-        "SELECT rowid, snippet(article_search, 1, '', '', '…', 24) FROM article_search "
+        f"SELECT {columns}, hits.snippet FROM (SELECT rowid AS id, "
+        "snippet(article_search, 1, '', '', '…', 24) AS snippet, "
+        "bm25(article_search, 2.0, 1.0) AS rank FROM article_search "
         "WHERE article_search MATCH :match AND rowid >= coalesce(("
         "SELECT rowid FROM article_search WHERE article_search MATCH :match "
         "ORDER BY rowid DESC LIMIT 1 OFFSET :last), 0) "
-        "ORDER BY bm25(article_search, 2.0, 1.0) LIMIT :limit"
+        "ORDER BY rank LIMIT :limit) AS hits CROSS JOIN articles AS a ON a.id = hits.id "
+        "ORDER BY hits.rank"
     )
     match = " ".join('"' + w.replace('"', "") + '"' for w in words)
-    return statement, {"match": match, "limit": limit, "last": SEARCH_CANDIDATES - 1}
+    parameters = {"match": match, "limit": limit, "last": SEARCH_CANDIDATES - 1}
+    return statement.columns(*_SEARCH_TYPES), parameters
 
 
 async def search_articles(
@@ -1396,37 +1419,24 @@ async def search_articles(
     """Articles containing every word, best ranked first: FTS5 on SQLite, tsvector on PostgreSQL."""
     if not words:
         return []
-    if _dialect(session) == "postgresql":
-        return await _search_rows(session, await _postgres_matches(session, words, limit))
-    statement, parameters = search_query("sqlite", words, limit)
-    rows = await session.execute(statement, parameters)
-    return await _search_rows(session, [(row[0], row[1]) for row in rows])
-
-
-async def _postgres_matches(
-    session: AsyncSession, words: Sequence[str], limit: int
-) -> list[tuple[int, str]]:
-    newest = await session.scalar(select(func.max(Article.id))) or 0
+    connection = await session.connection()
+    if _dialect(session) != "postgresql":
+        statement, parameters = search_query("sqlite", words, limit)
+        return [_search_row(row) for row in await connection.execute(statement, parameters)]
+    # The newest SEARCH_CANDIDATES matches are the same in any window that holds that many or
+    # every article, so a window that comes back empty (not saying which it was) gives way to
+    # all of them at once.
     window = SEARCH_WINDOW
     while True:
-        floor = max(0, newest - window)
-        statement, parameters = search_query("postgresql", words, limit, floor=floor)
-        rows = list(await session.execute(statement, parameters))
-        if floor == 0 or (rows and rows[0][2] >= SEARCH_CANDIDATES):
-            return [(row[0], row[1]) for row in rows]
-        window *= 8
+        statement, parameters = search_query("postgresql", words, limit, window=window)
+        rows = list(await connection.execute(statement, parameters))
+        if window == EVERY_ID or (rows and (rows[0][7] >= SEARCH_CANDIDATES or rows[0][8])):
+            return [_search_row(row) for row in rows]
+        window = window * 8 if rows else EVERY_ID
 
 
-async def _search_rows(session: AsyncSession, found: list[tuple[int, str]]) -> list[SearchRow]:
-    rows = await session.execute(
-        select(*_SOURCE_COLUMNS, Article.title).where(Article.id.in_([i for i, _ in found]))
-    )
-    articles = {row[0]: (_source_of(row[:5]), row[5]) for row in rows}
-    return [
-        SearchRow(articles[i][0], articles[i][1], snippet.replace("\n", " "))
-        for i, snippet in found
-        if i in articles
-    ]
+def _search_row(row: Sequence[object]) -> SearchRow:
+    return SearchRow(_source_of(row[:5]), row[5], str(row[6]).replace("\n", " "))  # type: ignore[arg-type]
 
 
 def _dialect(session: AsyncSession) -> str:
