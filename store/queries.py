@@ -38,6 +38,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import TextualSelect
 
+from store.db import DriverRead, driver_rows
 from store.models import (
     Article,
     ArticleTerm,
@@ -1472,25 +1473,33 @@ async def get_chat(session: AsyncSession, chat_id: int) -> ChatRow | None:
     )  # fmt: skip
 
 
+# Every command starts here, so it is one call to the driver: the picture version, and the
+# chat's row when the store knows the chat (one row either way).
+_CHAT_WITH_VERSION = DriverRead(
+    "SELECT c.id, c.kind, c.title, c.summary_seen_at, c.digest_mode, c.date_style, c.pages, "
+    "c.active, c.seen_version, (SELECT value FROM store_state WHERE key = :key) "
+    "FROM (SELECT 1 AS here) AS one LEFT JOIN chats AS c ON c.id = :chat"
+)
+
+
 async def chat_with_version(session: AsyncSession, chat_id: int) -> tuple[ChatRow | None, int]:
     """A chat's row and the store's picture version, in one round trip (the hot path of every
     command)."""
-    version = select(StoreState.value).where(StoreState.key == PICTURE_VERSION).scalar_subquery()
-    row = (
-        await session.execute(
-            select(
-                Chat.id, Chat.kind, Chat.title, Chat.summary_seen_at, Chat.digest_mode,
-                Chat.date_style, Chat.pages, Chat.active, Chat.seen_version, version,
-            ).where(Chat.id == chat_id)
-        )
-    ).first()  # fmt: skip
-    if row is None:
-        return None, await picture_version(session)
-    *values, picture = row
-    seen = values[3]
-    if seen is not None and seen.tzinfo is None:  # SQLite returns naive datetimes
-        values[3] = seen.replace(tzinfo=dt.UTC)
-    return ChatRow(*values), int(picture) if picture else 0
+    rows = await driver_rows(session, _CHAT_WITH_VERSION, {"key": PICTURE_VERSION, "chat": chat_id})
+    found, kind, title, seen, digest_mode, date_style, pages, active, seen_version, picture = rows[
+        0
+    ]
+    version = int(picture) if picture else 0
+    if found is None:
+        return None, version
+    if isinstance(seen, str):  # SQLite hands back the stored text
+        seen = dt.datetime.fromisoformat(seen)
+    if seen is not None and seen.tzinfo is None:  # stored in UTC, without the zone
+        seen = seen.replace(tzinfo=dt.UTC)
+    row = ChatRow(
+        found, kind, title, seen, digest_mode, date_style, pages, bool(active), seen_version
+    )
+    return row, version
 
 
 async def ensure_chat(session: AsyncSession, chat_id: int, kind: str, title: str | None) -> None:

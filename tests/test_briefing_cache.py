@@ -1,8 +1,14 @@
-"""The plain summary is computed once per picture of the store, and afresh when it changes."""
+"""Answers kept per picture of the store (the plain summary, quotes and timeline pages), and
+computed afresh when the picture changes."""
 
 from __future__ import annotations
 
+from benchmarks.facts import fill_store
 from bot.app import Services
+from bot.chats import ChatService
+from bot.ingest import event_date_columns
+from bot.pipeline.dates import FuzzyDate, Precision
+from store import queries
 from tests.conftest import SEEDS, ingest_all
 
 
@@ -16,3 +22,60 @@ async def test_summary_is_reused_until_an_article_changes_the_picture(services: 
     after = await services.briefing.summary()
     assert after is not before and after.articles == before.articles + 1
     assert await services.briefing.summary() is after
+
+
+async def test_pages_are_kept_per_picture_and_computed_afresh_for_a_new_one(
+    services: Services,
+) -> None:
+    first_file, second_file = sorted(SEEDS.glob("*.txt"))[:2]
+    await ingest_all(services, str(first_file))
+    async with services.sessions() as session:
+        version = await queries.picture_version(session)
+    speakers = await services.briefing.speakers()
+    name = speakers.speakers[0].name
+    quotes = await services.briefing.quotes(name, picture=version)
+    timeline = await services.briefing.timeline(picture=version)
+    assert await services.briefing.quotes(name, picture=version) is quotes
+    assert await services.briefing.timeline(picture=version) is timeline
+    assert await services.briefing.summary(picture=version) is await services.briefing.summary()
+
+    await ingest_all(services, str(second_file))
+    async with services.sessions() as session:
+        newer = await queries.picture_version(session)
+    assert newer != version
+    fresh = await services.briefing.timeline(picture=newer)
+    assert fresh is not timeline and fresh.total > timeline.total
+    assert fresh == await services.briefing.timeline()  # the same as read without a version
+    assert await services.briefing.quotes(name, picture=newer) is not quotes
+
+
+async def test_a_kept_page_is_never_served_for_another_picture(services: Services) -> None:
+    await fill_store(services.sessions, 30)
+    kept = await services.briefing.timeline(picture=1)
+    async with services.sessions.begin() as session:
+        await queries.add_event(
+            session, ["glacier"], text="A glacier report came out.",
+            **event_date_columns(FuzzyDate(1990, 1, 1, precision=Precision.DAY)),
+        )  # fmt: skip
+    assert await services.briefing.timeline(picture=1) is kept  # the version says nothing new
+    moved = await services.briefing.timeline(picture=2)
+    assert moved.total == kept.total + 1
+    assert moved.events[0].text == "A glacier report came out."  # the oldest date comes first
+
+
+async def test_a_chats_commands_answer_from_the_picture_its_state_was_read_with(
+    services: Services,
+) -> None:
+    await fill_store(services.sessions, 30)
+    chats = ChatService(services.sessions, services.briefing)
+    state = await chats.touch(5, "private")
+    before = await services.briefing.timeline(picture=state.picture_version)
+    async with services.sessions.begin() as session:
+        await queries.add_event(
+            session, ["glacier"], text="A glacier report came out.",
+            **event_date_columns(FuzzyDate(1990, 1, 1, precision=Precision.DAY)),
+        )  # fmt: skip
+        await queries.bump_picture_version(session)
+    state = await chats.touch(5, "private")
+    after = await services.briefing.timeline(picture=state.picture_version)
+    assert after.total == before.total + 1
