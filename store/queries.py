@@ -1105,17 +1105,59 @@ def _bucket_statement(buckets: tuple[tuple[str, str | None, int, int], ...]) -> 
     return union_all(*parts)
 
 
+# "Since you last looked" ranks the claims changed since then. Walking the rank index until
+# enough of them turn up reads every claim when few changed (the usual case: one ingest), so
+# the newest changes are read along the updated_at index first, at most this many.
+CHANGED_BOUND = 1_000
+
+
 async def claims_changed_since(
     session: AsyncSession, since: dt.datetime, limit: int = 5
 ) -> list[ClaimView]:
-    """Claims that are new or gained a source or a conflict after `since`, strongest first."""
-    statement = (
-        select(Claim)
-        .where(Claim.updated_at > since, Claim.outlet_count >= 1)
-        .order_by(*_RANK)
-        .limit(limit)
+    """Claims that are new or gained a source or a conflict after `since`, strongest first.
+
+    When at most CHANGED_BOUND claims changed they are all ranked (one walk along updated_at);
+    when more did, the rank index finds the strongest of them soon enough."""
+    connection = await session.connection()
+    values = {"since": since, "limit": limit, "bound": CHANGED_BOUND + 1}
+    rows = list(await connection.execute(_changed_statement(), values))
+    if rows and rows[0][0] > CHANGED_BOUND:
+        statement = (
+            select(Claim)
+            .where(Claim.updated_at > since, Claim.outlet_count >= 1)
+            .order_by(*_RANK)
+            .limit(limit)
+        )
+        return [_claim_view(c) for c in await session.scalars(statement)]
+    return [ClaimView(*row[1:]) for row in rows if row[4] >= 1]
+
+
+@functools.cache
+def _changed_statement() -> Executable:
+    """The claims changed after :since (at most :bound, CHANGED_BOUND + 1, so that a count
+    above the bound says there are more), each row with that count; those with an outlet rank
+    first."""
+    recent = (
+        select(*_CLAIM_VIEW_COLUMNS)
+        .where(Claim.updated_at > bindparam("since"))
+        .order_by(Claim.updated_at)
+        .limit(bindparam("bound"))
+        .subquery()
     )
-    return [_claim_view(c) for c in await session.scalars(statement)]
+    counted = select(recent, func.count().over().label("changed")).subquery()
+    backed = case((counted.c.outlet_count >= 1, 0), else_=1)
+    return (
+        select(counted.c.changed, *(counted.c[c.key] for c in _CLAIM_VIEW_COLUMNS))
+        .order_by(
+            backed, counted.c.outlet_count.desc(), counted.c.source_count.desc(), counted.c.id
+        )
+        .limit(bindparam("limit"))
+    )
+
+
+_CLAIM_VIEW_COLUMNS = (
+    Claim.id, Claim.text, Claim.status, Claim.outlet_count, Claim.source_count, Claim.created_at,
+)  # fmt: skip
 
 
 async def claims_created_since(

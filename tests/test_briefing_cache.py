@@ -3,12 +3,18 @@ computed afresh when the picture changes."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+from sqlalchemy import update
+
 from benchmarks.facts import fill_store
 from bot.app import Services
 from bot.chats import ChatService
 from bot.ingest import event_date_columns
 from bot.pipeline.dates import FuzzyDate, Precision
 from store import queries
+from store.models import Claim
 from tests.conftest import SEEDS, ingest_all
 
 
@@ -50,7 +56,7 @@ async def test_pages_are_kept_per_picture_and_computed_afresh_for_a_new_one(
 
 
 async def test_a_kept_page_is_never_served_for_another_picture(services: Services) -> None:
-    await fill_store(services.sessions, 30)
+    await ingest_all(services, str(sorted(SEEDS.glob("*.txt"))[0]))
     kept = await services.briefing.timeline(picture=1)
     async with services.sessions.begin() as session:
         await queries.add_event(
@@ -66,7 +72,7 @@ async def test_a_kept_page_is_never_served_for_another_picture(services: Service
 async def test_a_chats_commands_answer_from_the_picture_its_state_was_read_with(
     services: Services,
 ) -> None:
-    await fill_store(services.sessions, 30)
+    await ingest_all(services, str(sorted(SEEDS.glob("*.txt"))[0]))
     chats = ChatService(services.sessions, services.briefing)
     state = await chats.touch(5, "private")
     before = await services.briefing.timeline(picture=state.picture_version)
@@ -79,3 +85,29 @@ async def test_a_chats_commands_answer_from_the_picture_its_state_was_read_with(
     state = await chats.touch(5, "private")
     after = await services.briefing.timeline(picture=state.picture_version)
     assert after.total == before.total + 1
+
+
+@pytest.mark.parametrize("bound", [1_000, 3])
+async def test_changes_since_a_look_are_ranked_alike_however_many_changed(
+    services: Services, monkeypatch: pytest.MonkeyPatch, bound: int
+) -> None:
+    """Few changes are ranked from the updated_at index, many from the rank index: the
+    strongest changed claims come out the same either way."""
+    monkeypatch.setattr(queries, "CHANGED_BOUND", bound)
+    await fill_store(services.sessions, 30)
+    looked = dt.datetime.now(dt.UTC)
+    async with services.sessions.begin() as session:
+        await session.execute(
+            update(Claim)
+            .where(Claim.id % 3 == 0)
+            .values(updated_at=looked + dt.timedelta(minutes=1))
+        )
+    async with services.sessions() as session:
+        everything = await queries.all_claims(session)
+        found = await queries.claims_changed_since(session, looked)
+        nothing = await queries.claims_changed_since(session, looked + dt.timedelta(hours=1))
+    changed = [c for c in everything if c.id % 3 == 0]
+    assert len(changed) > 3
+    backed = [c for c in changed if c.outlet_count >= 1]
+    assert found == sorted(backed, key=lambda c: (-c.outlet_count, -c.source_count, c.id))[:5]
+    assert nothing == []
