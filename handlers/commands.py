@@ -93,8 +93,9 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await touch(update, context)
-    result = await services(context).core.briefing.search(argument(context))
+    state = await touch(update, context)
+    briefing = services(context).core.briefing
+    result = await briefing.search(argument(context), picture=state.picture_version)
     await send_reply(update, render.search(result))
 
 

@@ -111,3 +111,16 @@ async def test_changes_since_a_look_are_ranked_alike_however_many_changed(
     backed = [c for c in changed if c.outlet_count >= 1]
     assert found == sorted(backed, key=lambda c: (-c.outlet_count, -c.source_count, c.id))[:5]
     assert nothing == []
+
+
+async def test_a_search_is_kept_for_its_picture_only(services: Services) -> None:
+    await ingest_all(services, str(sorted(SEEDS.glob("*.txt"))[0]))
+    kept = await services.briefing.search("glacier metres", picture=1)
+    assert kept.hits == () and await services.briefing.search("glacier metres", picture=1) is kept
+    async with services.sessions.begin() as session:
+        await queries.add_article(
+            session, url=None, outlet="Example", title="Glacier report", source_group="ex",
+            content_hash="e" * 64, body="The glacier retreated by forty metres.",
+        )  # fmt: skip
+    (hit,) = (await services.briefing.search("glacier metres", picture=2)).hits
+    assert hit.article.title == "Glacier report"

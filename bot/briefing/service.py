@@ -80,9 +80,10 @@ class Briefing:
     """Answers the reader's questions from the store; every method opens its own short session.
 
     Aggregates that cost a scan of a table (counts of articles, outlets and events, the list of
-    speakers), the plain summary and the pages readers turn to (a speaker's quotes, the
-    timeline) are kept in memory for as long as the store's picture version stays the same:
-    every ingest bumps it, so one cheap read of the version tells whether they still hold.
+    speakers), the plain summary, the pages readers turn to (a speaker's quotes, the
+    timeline) and recent searches are kept in memory for as long as the store's picture
+    version stays the same: every ingest bumps it, so one cheap read of the version tells
+    whether they still hold.
     A caller that has just read the version (the chat's state carries it) passes it as
     `picture`, and a kept answer then costs no statement at all.
     """
@@ -95,6 +96,7 @@ class Briefing:
         self._summary: tuple[int, Summary] | None = None  # the plain summary, per picture
         self._quotes: PictureCache[QuotesPage | SpeakerChoice | SpeakerList] = PictureCache()
         self._timeline: PictureCache[TimelinePage] = PictureCache()
+        self._searches: PictureCache[SearchResults] = PictureCache()
 
     async def _store_overview(
         self, session: AsyncSession, version: int | None = None
@@ -289,16 +291,24 @@ class Briefing:
         articles = tuple(_article_view(s, title, status) for s, title, status in rows)
         return SourceList(articles, outlets, page, pages, total)
 
-    async def search(self, text: str, *, limit: int = 8) -> SearchResults:
+    async def search(
+        self, text: str, *, limit: int = 8, picture: int | None = None
+    ) -> SearchResults:
         terms = [w for w in fold(text).split() if len(w) > 1][:8]
         if not terms:
             return SearchResults(text, ())
+        key = (text, limit)
+        if picture is not None and (kept := self._searches.get(picture, key)) is not None:
+            return kept
         async with self._sessions() as session:
+            version = picture if picture is not None else await queries.picture_version(session)
             rows = await queries.search_articles(session, terms, limit=limit)
         hits = tuple(
             SearchHit(_article_view(r.source, r.title, "original"), r.snippet) for r in rows
         )
-        return SearchResults(text, hits)
+        answer = SearchResults(text, hits)
+        self._searches.put(version, key, answer)
+        return answer
 
 
 def _source_ref(row: queries.SourceRow) -> SourceRef:
