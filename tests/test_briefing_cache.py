@@ -124,3 +124,15 @@ async def test_a_search_is_kept_for_its_picture_only(services: Services) -> None
         )  # fmt: skip
     (hit,) = (await services.briefing.search("glacier metres", picture=2)).hits
     assert hit.article.title == "Glacier report"
+
+
+async def test_a_summary_since_a_look_shares_the_kept_points(services: Services) -> None:
+    first_file, second_file = sorted(SEEDS.glob("*.txt"))[:2]
+    await ingest_all(services, str(first_file))
+    looked = dt.datetime.now(dt.UTC)
+    await ingest_all(services, str(second_file))
+    plain = await services.briefing.summary()
+    since = await services.briefing.summary(since=looked)
+    assert since.points is plain.points and since.articles == plain.articles
+    assert since.changed and all(p.sources == () for p in since.changed)
+    assert (await services.briefing.summary()) is plain  # the plain one is still the kept one

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -132,44 +133,41 @@ class Briefing:
     ) -> Summary:
         """Key points by corroboration; `since` adds the claims that changed after it.
 
-        Points carry no sources here (a summary shows counts); `key_point` expands one.
+        Points carry no sources here (a summary shows counts); `key_point` expands one. The
+        plain summary is kept per picture, so after an ingest every chat that looks again
+        shares it and reads only what changed since its own last look.
         """
         kept = self._summary
         if since is None and kept is not None and picture is not None and kept[0] == picture:
             return kept[1]  # what most readers ask for: the picture they have just read
         async with self._sessions() as session:
             version = picture if picture is not None else await queries.picture_version(session)
-            if since is None and self._summary is not None and self._summary[0] == version:
-                return self._summary[1]  # what most readers ask for: the picture unchanged
-            ranked = await queries.claim_buckets(session, SUMMARY_BUCKETS)
-            top, disputed, single = ranked["top"], ranked["disputed"], ranked["single"]
-            changed = await queries.claims_changed_since(session, since) if since else []
-            claims = {c.id: c for c in [*top, *disputed, *single, *changed]}
-            conflicts = await queries.claim_conflicts(session, list(claims))
-            articles, outlets, newest = await self._store_overview(session, version)
+            kept = self._summary
+            if kept is not None and kept[0] == version:
+                plain = kept[1]
+            else:
+                plain = await self._plain_summary(session, version)
+                self._summary = (version, plain)
+            if since is None:
+                return plain
+            changed = await queries.claims_changed_since(session, since)
+            conflicts = await queries.claim_conflicts(session, [c.id for c in changed])
+        return dataclasses.replace(plain, changed=tuple(_point(c, conflicts) for c in changed))
 
-        def point(claim: queries.ClaimView) -> KeyPoint:
-            return KeyPoint(
-                claim.id,
-                claim.text,
-                claim.status,
-                claim.outlet_count,
-                (),
-                tuple(dict.fromkeys(conflicts.get(claim.id, []))),
-            )
-
-        summary = Summary(
-            points=tuple(point(c) for c in top),
-            single_source=tuple(point(c) for c in single),
-            disputed=tuple(point(c) for c in disputed),
+    async def _plain_summary(self, session: AsyncSession, version: int) -> Summary:
+        ranked = await queries.claim_buckets(session, SUMMARY_BUCKETS)
+        top, disputed, single = ranked["top"], ranked["disputed"], ranked["single"]
+        claims = {c.id: c for c in [*top, *disputed, *single]}
+        conflicts = await queries.claim_conflicts(session, list(claims))
+        articles, outlets, newest = await self._store_overview(session, version)
+        return Summary(
+            points=tuple(_point(c, conflicts) for c in top),
+            single_source=tuple(_point(c, conflicts) for c in single),
+            disputed=tuple(_point(c, conflicts) for c in disputed),
             articles=articles,
             outlets=outlets,
             newest=newest,
-            changed=tuple(point(c) for c in changed),
         )
-        if since is None:
-            self._summary = (version, summary)
-        return summary
 
     async def key_point(self, claim_id: int) -> KeyPoint | None:
         """One point with every article behind it."""
@@ -309,6 +307,12 @@ class Briefing:
         answer = SearchResults(text, hits)
         self._searches.put(version, key, answer)
         return answer
+
+
+def _point(claim: queries.ClaimView, conflicts: dict[int, list[str]]) -> KeyPoint:
+    """A summary's point: counts, no sources; each reason for a conflict once."""
+    reasons = tuple(dict.fromkeys(conflicts.get(claim.id, [])))
+    return KeyPoint(claim.id, claim.text, claim.status, claim.outlet_count, (), reasons)
 
 
 def _source_ref(row: queries.SourceRow) -> SourceRef:
