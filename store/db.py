@@ -62,7 +62,8 @@ _PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 
 @dataclass(frozen=True, slots=True)
 class DriverRead:
-    """One small read in plain SQL with :name parameters, for the hottest path of all.
+    """One small read in plain SQL with :name parameters (and no colon inside a quoted
+    literal), for the hottest path of all.
 
     SQLAlchemy's execution of a statement costs a cursor, an execute, a fetch and a close,
     each a hop to aiosqlite's thread and back; the driver does the same read in one call
@@ -85,10 +86,16 @@ async def driver_rows(
     session: AsyncSession, read: DriverRead, parameters: Mapping[str, object]
 ) -> list[Sequence[Any]]:
     """The rows of `read`, fetched by the driver in one call on the session's connection (so
-    within its transaction, if it has one)."""
+    within its transaction, if it has one). SQLAlchemy does not see the driver's errors, so a
+    failure discards the connection rather than hand a broken one back to the pool."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
-    if connection.dialect.name == "postgresql":
-        return list(await driver.fetch(read.postgres_sql, *(parameters[n] for n in read.names)))
-    return list(await driver.execute_fetchall(read.sql, dict(parameters)))
+    try:
+        if connection.dialect.name == "postgresql":
+            values = [parameters[name] for name in read.names]
+            return list(await driver.fetch(read.postgres_sql, *values))
+        return list(await driver.execute_fetchall(read.sql, dict(parameters)))
+    except Exception:
+        await connection.invalidate()
+        raise
