@@ -1,12 +1,16 @@
 """Command latency as the store grows: python -m benchmarks.latency [--sizes 1000 10000 100000]
-[--database-url URL] [--rounds 200].
+[--database-url URL] [--rounds 200] [--keep FOLDER].
 
 For each size a fresh synthetic store is filled (benchmarks/facts.py), then a fresh child
 process opens it, builds the real Application over the fake Bot API and times /summary,
 /quotes NAME, /timeline and /search WORDS through `process_update`: p50/p99 of wall and CPU
-time per command, a row printed as soon as it is measured, and the child's peak memory (RSS),
-so the cost of filling never counts. SQLite (a temporary file) by default; a PostgreSQL URL
+time per command, with the picture unchanged between updates and with a new picture before
+each, a row printed as soon as it is measured, and the child's peak memory (RSS), so the cost
+of filling never counts. SQLite (a temporary file) by default; a PostgreSQL URL
 (postgresql+asyncpg://...) measures PostgreSQL, whose public schema is emptied for each size.
+With --keep, filled stores are kept and used again by the next run when they hold the size
+asked for (SQLite files in FOLDER; a PostgreSQL schema left as it is); their chats are
+forgotten before each run, so every run starts from the same state.
 """
 
 from __future__ import annotations
@@ -25,18 +29,24 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks.facts import fill_store
 from benchmarks.handlers import _speaker_query, _timed, command
 from bot.app import Services, open_services
 from bot.config import Settings
-from handlers.app import build_application
+from handlers.app import build_application, settle_memory
+from store import queries
 from tests.fake_bot_api import FakeBotAPI
 
 COMMANDS = ("/summary", "/quotes", "/timeline", "/search")
-HEADER = ("backend", "articles", "command", "p50 wall", "p99 wall", "p50 cpu", "p99 cpu")
-WIDTHS = (10, 9, 9, 9, 9, 9, 9)
+HEADER = ("backend", "articles", "command", "picture", "p50 wall", "p99 wall", "p50 cpu", "p99 cpu")
+WIDTHS = (10, 9, 9, 7, 9, 9, 9, 9)
+# "same": the picture is unchanged between updates, so what the bot keeps per picture holds
+# (most updates, between two ingests); "new": the picture version is bumped (untimed) before
+# every update, as an ingest would, so every answer is computed afresh.
+PICTURES = ("same", "new")
 
 
 def settings_for(url: str) -> Settings:
@@ -75,19 +85,29 @@ async def serve(url: str, rounds: int) -> None:
         api = FakeBotAPI()
         application = build_application(services, request=api.request(), rate_limit=False)
         async with application:
+            settle_memory()  # as the bot does once it has started
             for text_ in texts.values():  # warm caches and the connection pool
                 for chat in range(3):
                     await _timed(application, api, command(text_, chat + 1))
-            for name in COMMANDS:
-                timed = [
-                    await _timed(application, api, command(texts[name], 1000 + i % 50))
-                    for i in range(rounds)
-                ]
-                walls = _percentiles([t[0] for t in timed])
-                cpus = _percentiles([t[1] for t in timed])
-                cells = [backend_of(url), f"{stored:,}", name, *walls, *cpus]
-                print(row_line(cells), flush=True)
+            for picture in PICTURES:
+                for name in COMMANDS:
+                    timed = []
+                    for i in range(rounds):
+                        if picture == "new":
+                            await new_picture(services)
+                        update = command(texts[name], 1000 + i % 50)
+                        timed.append(await _timed(application, api, update))
+                    walls = _percentiles([t[0] for t in timed])
+                    cpus = _percentiles([t[1] for t in timed])
+                    cells = [backend_of(url), f"{stored:,}", name, picture, *walls, *cpus]
+                    print(row_line(cells), flush=True)
     print(json.dumps({"articles": stored, "peak_rss_mb": round(peak_rss_mb(), 1)}), flush=True)
+
+
+async def new_picture(services: Services) -> None:
+    """What an ingest does to the picture, without the ingest: its version goes up."""
+    async with services.sessions.begin() as session:
+        await queries.bump_picture_version(session)
 
 
 def peak_rss_mb() -> float:
@@ -106,6 +126,24 @@ def _percentiles(times: Sequence[float]) -> list[str]:
     return [f"{cuts[49] * 1000:.2f} ms", f"{cuts[98] * 1000:.2f} ms"]
 
 
+async def kept_store(url: str, size: int) -> bool:
+    """Whether the store at `url` was filled with `size` articles by an earlier run; if so its
+    chats are forgotten, so the run starts as a fresh store would."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            try:
+                stored = (await connection.execute(text("SELECT count(*) FROM articles"))).scalar()
+            except DBAPIError:
+                return False
+            if stored != size:
+                return False
+            await connection.execute(text("DELETE FROM chats"))
+        return True
+    finally:
+        await engine.dispose()
+
+
 async def fresh_store(url: str, size: int) -> float:
     """An empty schema filled with `size` synthetic articles; seconds it took."""
     if backend_of(url) == "postgresql":
@@ -117,6 +155,11 @@ async def fresh_store(url: str, size: int) -> float:
     started = time.perf_counter()
     async with open_services(settings_for(url)) as services:
         await fill_store(services.sessions, size)
+    if backend_of(url) == "postgresql":  # what autovacuum does soon after a bulk load
+        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text("VACUUM ANALYZE"))
+        await engine.dispose()
     if backend_of(url) == "sqlite":  # the fill's write-ahead log is not the reader's memory
         engine = create_async_engine(url)
         async with engine.connect() as connection:
@@ -144,14 +187,19 @@ def measure_in_child(url: str, rounds: int) -> dict[str, float]:
     return summary
 
 
-def run(sizes: Sequence[int], database_url: str | None, rounds: int, folder: Path) -> list[str]:
-    """Every size on one backend; returns the memory lines printed after the table."""
+def run(
+    sizes: Sequence[int], database_url: str | None, rounds: int, folder: Path, *, keep: bool = False
+) -> list[str]:
+    """Every size on one backend; returns the memory lines printed after the table. With `keep`
+    a store that already holds the size is measured as it is."""
     print(row_line(HEADER), flush=True)
     print("-+-".join("-" * w for w in WIDTHS), flush=True)
     memory: list[str] = []
     for size in sizes:
         url = database_url or f"sqlite+aiosqlite:///{folder / f'latency-{size}.db'}"
-        asyncio.run(fresh_store(url, size))
+        stored = database_url or (folder / f"latency-{size}.db").exists()
+        if not (keep and stored and asyncio.run(kept_store(url, size))):
+            asyncio.run(fresh_store(url, size))
         summary = measure_in_child(url, rounds)
         memory.append(
             f"{backend_of(url)}, {int(summary['articles']):,} articles: peak RSS of the "
@@ -165,14 +213,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--rounds", type=int, default=200, help="updates timed per command")
+    parser.add_argument("--keep", type=Path, default=None, metavar="FOLDER",
+                        help="keep filled stores (SQLite files in FOLDER), reuse them")  # fmt: skip
     parser.add_argument("--serve", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     rounds = max(2, args.rounds)
     if args.serve:
         asyncio.run(serve(args.serve, rounds))
         return
-    with tempfile.TemporaryDirectory(prefix="storybot-latency-") as folder:
-        memory = run(args.sizes, args.database_url, rounds, Path(folder))
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        memory = run(args.sizes, args.database_url, rounds, args.keep, keep=True)
+    else:
+        with tempfile.TemporaryDirectory(prefix="storybot-latency-") as folder:
+            memory = run(args.sizes, args.database_url, rounds, Path(folder))
     for line in memory:
         print(line)
     print("wall: update to the reply at the fake Bot API; cpu: the whole update, all threads")

@@ -32,7 +32,7 @@ class ChatState:
     pages: tuple[tuple[str, int], ...] = ()
     summary_seen_at: dt.datetime | None = None
     seen_version: int | None = None
-    picture_version: int = 0
+    picture_version: int | None = None  # as read with the chat; None: the store was not read
 
     def page(self, view: str) -> int:
         return dict(self.pages).get(view, 1)
@@ -63,7 +63,7 @@ class ChatService:
         records what they saw."""
         changed = state.seen_version != state.picture_version
         since = state.summary_seen_at if changed else None
-        return await self._briefing.summary(since=since)
+        return await self._briefing.summary(since=since, picture=state.picture_version)
 
     async def mark_summary_seen(self, state: ChatState) -> None:
         """The chat has seen the picture as it was in `state`; an unchanged one needs no write."""

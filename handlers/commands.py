@@ -72,14 +72,16 @@ async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def quotes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = await touch(update, context)
-    result = await services(context).core.briefing.quotes(argument(context))
+    briefing = services(context).core.briefing
+    result = await briefing.quotes(argument(context), picture=state.picture_version)
     await send_reply(update, render_quotes(result, state.settings.date_style))
 
 
 async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = await touch(update, context)
     page = page_argument(context) or _last_page(update, state, "timeline")
-    result = await services(context).core.briefing.timeline(page=page)
+    briefing = services(context).core.briefing
+    result = await briefing.timeline(page=page, picture=state.picture_version)
     await send_reply(update, render.timeline(result, state.settings.date_style))
 
 
@@ -91,8 +93,9 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await touch(update, context)
-    result = await services(context).core.briefing.search(argument(context))
+    state = await touch(update, context)
+    briefing = services(context).core.briefing
+    result = await briefing.search(argument(context), picture=state.picture_version)
     await send_reply(update, render.search(result))
 
 
@@ -140,13 +143,13 @@ async def _button_reply(data: str, update: Update, context: ContextTypes.DEFAULT
     numbers = [int(p) for p in rest.split(":") if p.isdigit() and len(p) < 12]
     if kind == "qs" and len(numbers) == 2:
         speaker, page = numbers
-        result = await briefing.quotes_of(speaker, page=page)
+        result = await briefing.quotes_of(speaker, page=page, picture=state.picture_version)
         if result is None:
             return Reply("That speaker is no longer in the store.")
         await found.chats.remember_page(chat, f"quotes:{speaker}", result.page)
         return render.quotes(result, prefs.date_style)
     if kind == "tl" and len(numbers) == 1:
-        events = await briefing.timeline(page=numbers[0])
+        events = await briefing.timeline(page=numbers[0], picture=state.picture_version)
         await found.chats.remember_page(chat, "timeline", events.page)
         return render.timeline(events, prefs.date_style)
     if kind == "src" and len(numbers) == 1:
@@ -170,7 +173,8 @@ async def _command_button(name: str, context: ContextTypes.DEFAULT_TYPE, state: 
     if name == "quotes":
         return render.speakers(await found.core.briefing.speakers())
     if name == "timeline":
-        return render.timeline(await found.core.briefing.timeline(), dates)
+        timeline = await found.core.briefing.timeline(picture=state.picture_version)
+        return render.timeline(timeline, dates)
     if name == "help":
         return render.help_text()
     return render.stale_button()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +59,47 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@dataclass(frozen=True, slots=True)
+class DriverRead:
+    """One small read in plain SQL with :name parameters (and no colon inside a quoted
+    literal), for the hottest path of all.
+
+    SQLAlchemy's execution of a statement costs a cursor, an execute, a fetch and a close,
+    each a hop to aiosqlite's thread and back; the driver does the same read in one call
+    (aiosqlite's execute_fetchall, asyncpg's fetch), which is most of what a cached answer
+    costs. Rows come back as the driver gives them: the caller converts dates and flags.
+    """
+
+    sql: str
+    names: tuple[str, ...] = field(init=False)
+    postgres_sql: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = list(dict.fromkeys(_PARAMETER.findall(self.sql)))
+        numbered = _PARAMETER.sub(lambda m: f"${names.index(m.group(1)) + 1}", self.sql)
+        object.__setattr__(self, "names", tuple(names))
+        object.__setattr__(self, "postgres_sql", numbered)
+
+
+async def driver_rows(
+    session: AsyncSession, read: DriverRead, parameters: Mapping[str, object]
+) -> list[Sequence[Any]]:
+    """The rows of `read`, fetched by the driver in one call on the session's connection (so
+    within its transaction, if it has one). SQLAlchemy does not see the driver's errors, so a
+    failure discards the connection rather than hand a broken one back to the pool."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    try:
+        if connection.dialect.name == "postgresql":
+            values = [parameters[name] for name in read.names]
+            return list(await driver.fetch(read.postgres_sql, *values))
+        return list(await driver.execute_fetchall(read.sql, dict(parameters)))
+    except Exception:
+        await connection.invalidate()
+        raise

@@ -12,7 +12,9 @@ from typing import TypeVar
 from typing import cast as cast_type
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
+    Date,
     Executable,
     Integer,
     String,
@@ -20,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    column,
     delete,
     func,
     insert,
@@ -35,7 +38,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import TextualSelect
 
+from store.db import DriverRead, driver_rows
 from store.models import (
     Article,
     ArticleTerm,
@@ -397,14 +402,19 @@ async def speakers_by_key(session: AsyncSession, key: str) -> list[SpeakerRow]:
 
 
 async def all_speakers(session: AsyncSession) -> list[SpeakerRow]:
+    connection = await session.connection()
     aliases: dict[int, list[str]] = {}
-    for speaker_id, alias in await session.execute(
+    for speaker_id, alias in await connection.execute(
         select(SpeakerAlias.speaker_id, SpeakerAlias.alias)
     ):
         aliases.setdefault(speaker_id, []).append(alias)
-    rows = await session.scalars(select(Speaker).order_by(Speaker.quote_count.desc(), Speaker.name))
+    rows = await connection.execute(
+        select(Speaker.id, Speaker.name, Speaker.role, Speaker.quote_count).order_by(
+            Speaker.quote_count.desc(), Speaker.name
+        )
+    )
     return [
-        SpeakerRow(s.id, s.name, s.role, tuple(aliases.get(s.id, ())), s.quote_count) for s in rows
+        SpeakerRow(i, name, role, tuple(aliases.get(i, ())), count) for i, name, role, count in rows
     ]
 
 
@@ -1193,17 +1203,59 @@ def _bucket_statement(buckets: tuple[tuple[str, str | None, int, int], ...]) -> 
     return union_all(*parts)
 
 
+# "Since you last looked" ranks the claims changed since then. Walking the rank index until
+# enough of them turn up reads every claim when few changed (the usual case: one ingest), so
+# the newest changes are read along the updated_at index first, at most this many.
+CHANGED_BOUND = 1_000
+
+
 async def claims_changed_since(
     session: AsyncSession, since: dt.datetime, limit: int = 5
 ) -> list[ClaimView]:
-    """Claims that are new or gained a source or a conflict after `since`, strongest first."""
-    statement = (
-        select(Claim)
-        .where(Claim.updated_at > since, Claim.outlet_count >= 1)
-        .order_by(*_RANK)
-        .limit(limit)
+    """Claims that are new or gained a source or a conflict after `since`, strongest first.
+
+    When at most CHANGED_BOUND claims changed they are all ranked (one walk along updated_at);
+    when more did, the rank index finds the strongest of them soon enough."""
+    connection = await session.connection()
+    values = {"since": since, "limit": limit, "bound": CHANGED_BOUND + 1}
+    rows = list(await connection.execute(_changed_statement(), values))
+    if rows and rows[0][0] > CHANGED_BOUND:
+        statement = (
+            select(Claim)
+            .where(Claim.updated_at > since, Claim.outlet_count >= 1)
+            .order_by(*_RANK)
+            .limit(limit)
+        )
+        return [_claim_view(c) for c in await session.scalars(statement)]
+    return [ClaimView(*row[1:]) for row in rows if row[4] >= 1]
+
+
+@functools.cache
+def _changed_statement() -> Executable:
+    """The claims changed after :since (at most :bound, CHANGED_BOUND + 1, so that a count
+    above the bound says there are more), each row with that count; those with an outlet rank
+    first."""
+    recent = (
+        select(*_CLAIM_VIEW_COLUMNS)
+        .where(Claim.updated_at > bindparam("since"))
+        .order_by(Claim.updated_at)
+        .limit(bindparam("bound"))
+        .subquery()
     )
-    return [_claim_view(c) for c in await session.scalars(statement)]
+    counted = select(recent, func.count().over().label("changed")).subquery()
+    backed = case((counted.c.outlet_count >= 1, 0), else_=1)
+    return (
+        select(counted.c.changed, *(counted.c[c.key] for c in _CLAIM_VIEW_COLUMNS))
+        .order_by(
+            backed, counted.c.outlet_count.desc(), counted.c.source_count.desc(), counted.c.id
+        )
+        .limit(bindparam("limit"))
+    )
+
+
+_CLAIM_VIEW_COLUMNS = (
+    Claim.id, Claim.text, Claim.status, Claim.outlet_count, Claim.source_count, Claim.created_at,
+)  # fmt: skip
 
 
 async def claims_created_since(
@@ -1274,16 +1326,26 @@ async def claim_article_ids(session: AsyncSession) -> dict[int, list[int]]:
 async def store_overview(session: AsyncSession) -> tuple[int, int, dt.date | None]:
     """Number of articles, of independent outlets, and the newest publication date.
 
-    One round trip of three scalar subqueries, each answered from an index rather than by
-    reading the articles themselves.
+    One round trip, each part answered from an index rather than by reading the articles
+    themselves: count(*) (SQLite counts an index's entries without decoding them, which
+    count(id) does not), the outlets by hopping from one source group to the next along
+    ix_articles_source_group (a seek per outlet, however many articles each has), the newest
+    date from ix_articles_newest.
     """
-    articles = select(func.count(Article.id)).scalar_subquery()
-    groups = select(func.count(func.distinct(Article.source_group))).scalar_subquery()
-    newest = select(func.max(Article.published)).scalar_subquery()
-    count, outlets, latest = (await session.execute(select(articles, groups, newest))).one()
+    count, outlets, latest = (await session.execute(_OVERVIEW)).one()
     if isinstance(latest, str):  # SQLite hands back the stored text of an aggregate
         latest = dt.date.fromisoformat(latest)
     return count or 0, outlets or 0, latest
+
+
+_OVERVIEW = text(
+    "WITH RECURSIVE outlet(name) AS ("
+    "SELECT min(source_group) FROM articles UNION ALL "
+    "SELECT (SELECT min(source_group) FROM articles WHERE source_group > outlet.name) "
+    "FROM outlet WHERE outlet.name IS NOT NULL) "
+    "SELECT (SELECT count(*) FROM articles), (SELECT count(name) FROM outlet), "
+    "(SELECT max(published) FROM articles)"
+).columns(column("articles", Integer), column("outlets", Integer), column("newest", Date))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1357,7 +1419,8 @@ class EventWithSources:
 
 
 async def count_events(session: AsyncSession) -> int:
-    return await session.scalar(select(func.count(Event.id))) or 0
+    # count(*), not count(id): SQLite answers it from the smallest index without decoding rows.
+    return await session.scalar(select(func.count()).select_from(Event)) or 0
 
 
 async def timeline_page(
@@ -1449,38 +1512,57 @@ SEARCH_CANDIDATES = 200
 # PostgreSQL reads each match from the table, so it looks among the newest articles first, in
 # windows of ids growing eightfold, until the window holds enough candidates.
 SEARCH_WINDOW = 4_000
+EVERY_ID = 2**62  # a window that holds every article
+
+
+# What a hit shows, typed so that dates and flags come back as on the ORM's columns.
+_SEARCH_TYPES = (
+    column("id", Integer), column("outlet", String), column("url", String),
+    column("published", Date), column("published_inferred", Boolean), column("title", String),
+    column("snippet", String),
+)  # fmt: skip
 
 
 def search_query(
-    dialect: str, words: Sequence[str], limit: int, *, floor: int = 0
-) -> tuple[TextClause, dict[str, object]]:
-    """The ranked full-text query for `dialect` among the newest `SEARCH_CANDIDATES` matches:
-    FTS5 with bm25 on SQLite (titles weigh double); on PostgreSQL plainto_tsquery with ts_rank
-    over the indexed vector, among articles with an id above `floor`, with how many matched."""
+    dialect: str, words: Sequence[str], limit: int, *, window: int = EVERY_ID
+) -> tuple[TextualSelect, dict[str, object]]:
+    """The ranked full-text query for `dialect` among the newest `SEARCH_CANDIDATES` matches,
+    in one statement that also reads what a hit shows of its article (_SEARCH_COLUMNS): FTS5
+    with bm25 on SQLite (titles weigh double); on PostgreSQL plainto_tsquery with ts_rank over
+    the indexed vector, among the newest `window` ids, each row also saying how many candidates
+    there were and whether the window held every article."""
+    columns = "a.id, a.outlet, a.url, a.published, a.published_inferred, a.title"
     if dialect == "postgresql":
+        newest = "(SELECT coalesce(max(id), 0) FROM articles)"
         statement = text(
             "WITH candidates AS (SELECT id FROM articles "
-            f"WHERE {SEARCH_VECTOR} @@ plainto_tsquery('english', :q) AND id > :floor "
-            "ORDER BY id DESC LIMIT :candidates) "
-            "SELECT a.id, ts_headline('english', a.body, q, "
+            f"WHERE {SEARCH_VECTOR} @@ plainto_tsquery('english', :q) "
+            f"AND id > {newest} - CAST(:window AS bigint) ORDER BY id DESC LIMIT :candidates) "
+            f"SELECT {columns}, ts_headline('english', a.body, q, "
             '\'MaxWords=30, MinWords=15, StartSel="", StopSel=""\'), '
-            "(SELECT count(*) FROM candidates) "
+            f"(SELECT count(*) FROM candidates), {newest} <= CAST(:window AS bigint) "
             "FROM candidates c JOIN articles a ON a.id = c.id, plainto_tsquery('english', :q) q "
             f"ORDER BY ts_rank(a.{SEARCH_VECTOR}, q) DESC, a.id LIMIT :limit"
         )
-        parameters = {"q": " ".join(words), "limit": limit, "floor": floor}
-        return statement, {**parameters, "candidates": SEARCH_CANDIDATES}
+        parameters = {"q": " ".join(words), "limit": limit, "window": window}
+        found = statement.columns(*_SEARCH_TYPES, column("n", Integer), column("all", Boolean))
+        return found, {**parameters, "candidates": SEARCH_CANDIDATES}
     # FTS5 walks its doclists newest rowid first and stops at the cut-off; the rowid bound is
-    # pushed into the index, so bm25 and snippets are computed for the candidates only.
+    # pushed into the index, so bm25 and snippets are computed for the candidates only. The
+    # ranked hits come first (CROSS JOIN keeps them the outer loop), each found by its id.
     statement = text(
-        "SELECT rowid, snippet(article_search, 1, '', '', '…', 24) FROM article_search "
+        f"SELECT {columns}, hits.snippet FROM (SELECT rowid AS id, "
+        "snippet(article_search, 1, '', '', '…', 24) AS snippet, "
+        "bm25(article_search, 2.0, 1.0) AS rank FROM article_search "
         "WHERE article_search MATCH :match AND rowid >= coalesce(("
         "SELECT rowid FROM article_search WHERE article_search MATCH :match "
         "ORDER BY rowid DESC LIMIT 1 OFFSET :last), 0) "
-        "ORDER BY bm25(article_search, 2.0, 1.0) LIMIT :limit"
+        "ORDER BY rank LIMIT :limit) AS hits CROSS JOIN articles AS a ON a.id = hits.id "
+        "ORDER BY hits.rank"
     )
     match = " ".join('"' + w.replace('"', "") + '"' for w in words)
-    return statement, {"match": match, "limit": limit, "last": SEARCH_CANDIDATES - 1}
+    parameters = {"match": match, "limit": limit, "last": SEARCH_CANDIDATES - 1}
+    return statement.columns(*_SEARCH_TYPES), parameters
 
 
 async def search_articles(
@@ -1489,37 +1571,24 @@ async def search_articles(
     """Articles containing every word, best ranked first: FTS5 on SQLite, tsvector on PostgreSQL."""
     if not words:
         return []
-    if _dialect(session) == "postgresql":
-        return await _search_rows(session, await _postgres_matches(session, words, limit))
-    statement, parameters = search_query("sqlite", words, limit)
-    rows = await session.execute(statement, parameters)
-    return await _search_rows(session, [(row[0], row[1]) for row in rows])
-
-
-async def _postgres_matches(
-    session: AsyncSession, words: Sequence[str], limit: int
-) -> list[tuple[int, str]]:
-    newest = await session.scalar(select(func.max(Article.id))) or 0
+    connection = await session.connection()
+    if _dialect(session) != "postgresql":
+        statement, parameters = search_query("sqlite", words, limit)
+        return [_search_row(row) for row in await connection.execute(statement, parameters)]
+    # The newest SEARCH_CANDIDATES matches are the same in any window that holds that many or
+    # every article, so a window that comes back empty (not saying which it was) gives way to
+    # all of them at once.
     window = SEARCH_WINDOW
     while True:
-        floor = max(0, newest - window)
-        statement, parameters = search_query("postgresql", words, limit, floor=floor)
-        rows = list(await session.execute(statement, parameters))
-        if floor == 0 or (rows and rows[0][2] >= SEARCH_CANDIDATES):
-            return [(row[0], row[1]) for row in rows]
-        window *= 8
+        statement, parameters = search_query("postgresql", words, limit, window=window)
+        rows = list(await connection.execute(statement, parameters))
+        if window == EVERY_ID or (rows and (rows[0][7] >= SEARCH_CANDIDATES or rows[0][8])):
+            return [_search_row(row) for row in rows]
+        window = window * 8 if rows else EVERY_ID
 
 
-async def _search_rows(session: AsyncSession, found: list[tuple[int, str]]) -> list[SearchRow]:
-    rows = await session.execute(
-        select(*_SOURCE_COLUMNS, Article.title).where(Article.id.in_([i for i, _ in found]))
-    )
-    articles = {row[0]: (_source_of(row[:5]), row[5]) for row in rows}
-    return [
-        SearchRow(articles[i][0], articles[i][1], snippet.replace("\n", " "))
-        for i, snippet in found
-        if i in articles
-    ]
+def _search_row(row: Sequence[object]) -> SearchRow:
+    return SearchRow(_source_of(row[:5]), row[5], str(row[6]).replace("\n", " "))  # type: ignore[arg-type]
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -1555,25 +1624,33 @@ async def get_chat(session: AsyncSession, chat_id: int) -> ChatRow | None:
     )  # fmt: skip
 
 
+# Every command starts here, so it is one call to the driver: the picture version, and the
+# chat's row when the store knows the chat (one row either way).
+_CHAT_WITH_VERSION = DriverRead(
+    "SELECT c.id, c.kind, c.title, c.summary_seen_at, c.digest_mode, c.date_style, c.pages, "
+    "c.active, c.seen_version, (SELECT value FROM store_state WHERE key = :key) "
+    "FROM (SELECT 1 AS here) AS one LEFT JOIN chats AS c ON c.id = :chat"
+)
+
+
 async def chat_with_version(session: AsyncSession, chat_id: int) -> tuple[ChatRow | None, int]:
     """A chat's row and the store's picture version, in one round trip (the hot path of every
     command)."""
-    version = select(StoreState.value).where(StoreState.key == PICTURE_VERSION).scalar_subquery()
-    row = (
-        await session.execute(
-            select(
-                Chat.id, Chat.kind, Chat.title, Chat.summary_seen_at, Chat.digest_mode,
-                Chat.date_style, Chat.pages, Chat.active, Chat.seen_version, version,
-            ).where(Chat.id == chat_id)
-        )
-    ).first()  # fmt: skip
-    if row is None:
-        return None, await picture_version(session)
-    *values, picture = row
-    seen = values[3]
-    if seen is not None and seen.tzinfo is None:  # SQLite returns naive datetimes
-        values[3] = seen.replace(tzinfo=dt.UTC)
-    return ChatRow(*values), int(picture) if picture else 0
+    rows = await driver_rows(session, _CHAT_WITH_VERSION, {"key": PICTURE_VERSION, "chat": chat_id})
+    found, kind, title, seen, digest_mode, date_style, pages, active, seen_version, picture = rows[
+        0
+    ]
+    version = int(picture) if picture else 0
+    if found is None:
+        return None, version
+    if isinstance(seen, str):  # SQLite hands back the stored text
+        seen = dt.datetime.fromisoformat(seen)
+    if seen is not None and seen.tzinfo is None:  # stored in UTC, without the zone
+        seen = seen.replace(tzinfo=dt.UTC)
+    row = ChatRow(
+        found, kind, title, seen, digest_mode, date_style, pages, bool(active), seen_version
+    )
+    return row, version
 
 
 async def ensure_chat(session: AsyncSession, chat_id: int, kind: str, title: str | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -42,12 +43,28 @@ def test_quote_benchmark_runs_on_the_seeds() -> None:
     assert count == len(list(SEEDS.glob("*.txt"))) and best_ms > 0
 
 
+def test_latency_benchmark_reuses_a_kept_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    latency.run([30], None, rounds=2, folder=tmp_path, keep=True)
+
+    async def no_refill(url: str, size: int) -> float:
+        raise AssertionError("a kept store was filled again")
+
+    monkeypatch.setattr(latency, "fresh_store", no_refill)
+    latency.run([30], None, rounds=2, folder=tmp_path, keep=True)
+    assert capsys.readouterr().out.count("sqlite     | 30 ") == 2 * 2 * len(latency.COMMANDS)
+    kept = f"sqlite+aiosqlite:///{tmp_path / 'latency-30.db'}"
+    assert not asyncio.run(latency.kept_store(kept, 31))  # another size is filled afresh
+
+
 def test_latency_benchmark_measures_each_command_in_a_fresh_process(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     memory = latency.run([30], None, rounds=2, folder=tmp_path)
     out = capsys.readouterr().out
     rows = [line.split("|") for line in out.splitlines() if line.startswith("sqlite")]
-    assert [row[2].strip() for row in rows] == list(latency.COMMANDS)
+    measured = [(row[3].strip(), row[2].strip()) for row in rows]
+    assert measured == [(p, c) for p in latency.PICTURES for c in latency.COMMANDS]
     assert all(row[1].strip() == "30" for row in rows)
     assert len(memory) == 1 and "peak RSS" in memory[0]

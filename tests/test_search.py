@@ -49,11 +49,11 @@ def test_postgres_search_uses_the_indexed_vector() -> None:
     sql = str(statement)
     assert "plainto_tsquery('english', :q)" in sql and "ts_rank(" in sql
     assert f"WHERE {queries.SEARCH_VECTOR} @@ plainto_tsquery('english', :q)" in sql
-    assert "AND id > :floor ORDER BY id DESC LIMIT :candidates" in sql
+    assert "- CAST(:window AS bigint) ORDER BY id DESC LIMIT :candidates" in sql
     assert parameters == {
         "q": "peace deal",
         "limit": 8,
-        "floor": 0,
+        "window": queries.EVERY_ID,
         "candidates": queries.SEARCH_CANDIDATES,
     }
     migration = _migration("0004_read_indexes.py")

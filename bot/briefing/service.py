@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
+from collections import OrderedDict
+from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -41,14 +44,49 @@ SUMMARY_BUCKETS = (
     ("single", "single-source", 1, 3),
 )
 CONFIDENT_MATCH = 88.0  # a fuzzy name score at which we answer without asking "did you mean"
+PAGES_KEPT = 256  # answers kept per kind for the current picture; the least recently asked go
+
+T = TypeVar("T")
+
+
+class PictureCache(Generic[T]):
+    """Answers that hold for one picture version: asking with any other version empties it,
+    and beyond `size` answers the least recently asked is forgotten."""
+
+    def __init__(self, size: int = PAGES_KEPT) -> None:
+        self._size = size
+        self._version: int | None = None
+        self._answers: OrderedDict[object, T] = OrderedDict()
+
+    def get(self, version: int, key: object) -> T | None:
+        if version != self._version:
+            self._version = version
+            self._answers.clear()
+            return None
+        found = self._answers.get(key)
+        if found is not None:
+            self._answers.move_to_end(key)
+        return found
+
+    def put(self, version: int, key: object, answer: T) -> None:
+        if version != self._version:
+            self._version = version
+            self._answers.clear()
+        self._answers[key] = answer
+        while len(self._answers) > self._size:
+            self._answers.popitem(last=False)
 
 
 class Briefing:
     """Answers the reader's questions from the store; every method opens its own short session.
 
     Aggregates that cost a scan of a table (counts of articles, outlets and events, the list of
-    speakers) are kept in memory for as long as the store's picture version stays the same:
-    every ingest bumps it, so one cheap read of the version tells whether they still hold.
+    speakers), the plain summary, the pages readers turn to (a speaker's quotes, the
+    timeline) and recent searches are kept in memory for as long as the store's picture
+    version stays the same: every ingest bumps it, so one cheap read of the version tells
+    whether they still hold.
+    A caller that has just read the version (the chat's state carries it) passes it as
+    `picture`, and a kept answer then costs no statement at all.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -57,21 +95,29 @@ class Briefing:
         self._events: tuple[int, int] | None = None
         self._speakers: tuple[int, list[queries.SpeakerRow]] | None = None
         self._summary: tuple[int, Summary] | None = None  # the plain summary, per picture
+        self._quotes: PictureCache[QuotesPage | SpeakerChoice | SpeakerList] = PictureCache()
+        self._timeline: PictureCache[TimelinePage] = PictureCache()
+        self._searches: PictureCache[SearchResults] = PictureCache()
 
-    async def _store_overview(self, session: AsyncSession) -> tuple[int, int, dt.date | None]:
-        version = await queries.picture_version(session)
+    async def _store_overview(
+        self, session: AsyncSession, version: int | None = None
+    ) -> tuple[int, int, dt.date | None]:
+        if version is None:
+            version = await queries.picture_version(session)
         if self._overview is None or self._overview[0] != version:
             self._overview = (version, await queries.store_overview(session))
         return self._overview[1]
 
-    async def _event_count(self, session: AsyncSession) -> int:
-        version = await queries.picture_version(session)
+    async def _event_count(self, session: AsyncSession, version: int) -> int:
         if self._events is None or self._events[0] != version:
             self._events = (version, await queries.count_events(session))
         return self._events[1]
 
-    async def _all_speakers(self, session: AsyncSession) -> list[queries.SpeakerRow]:
-        version = await queries.picture_version(session)
+    async def _all_speakers(
+        self, session: AsyncSession, version: int | None = None
+    ) -> list[queries.SpeakerRow]:
+        if version is None:
+            version = await queries.picture_version(session)
         if self._speakers is None or self._speakers[0] != version:
             self._speakers = (version, await queries.all_speakers(session))
         return self._speakers[1]
@@ -82,44 +128,46 @@ class Briefing:
             top = await queries.ranked_claims(session, limit=1)
         return Overview(articles, outlets, newest, top[0].text if top else None)
 
-    async def summary(self, *, since: dt.datetime | None = None) -> Summary:
+    async def summary(
+        self, *, since: dt.datetime | None = None, picture: int | None = None
+    ) -> Summary:
         """Key points by corroboration; `since` adds the claims that changed after it.
 
-        Points carry no sources here (a summary shows counts); `key_point` expands one.
+        Points carry no sources here (a summary shows counts); `key_point` expands one. The
+        plain summary is kept per picture, so after an ingest every chat that looks again
+        shares it and reads only what changed since its own last look.
         """
+        kept = self._summary
+        if since is None and kept is not None and picture is not None and kept[0] == picture:
+            return kept[1]  # what most readers ask for: the picture they have just read
         async with self._sessions() as session:
-            version = await queries.picture_version(session)
-            if since is None and self._summary is not None and self._summary[0] == version:
-                return self._summary[1]  # what most readers ask for: the picture unchanged
-            ranked = await queries.claim_buckets(session, SUMMARY_BUCKETS)
-            top, disputed, single = ranked["top"], ranked["disputed"], ranked["single"]
-            changed = await queries.claims_changed_since(session, since) if since else []
-            claims = {c.id: c for c in [*top, *disputed, *single, *changed]}
-            conflicts = await queries.claim_conflicts(session, list(claims))
-            articles, outlets, newest = await self._store_overview(session)
+            version = picture if picture is not None else await queries.picture_version(session)
+            kept = self._summary
+            if kept is not None and kept[0] == version:
+                plain = kept[1]
+            else:
+                plain = await self._plain_summary(session, version)
+                self._summary = (version, plain)
+            if since is None:
+                return plain
+            changed = await queries.claims_changed_since(session, since)
+            conflicts = await queries.claim_conflicts(session, [c.id for c in changed])
+        return dataclasses.replace(plain, changed=tuple(_point(c, conflicts) for c in changed))
 
-        def point(claim: queries.ClaimView) -> KeyPoint:
-            return KeyPoint(
-                claim.id,
-                claim.text,
-                claim.status,
-                claim.outlet_count,
-                (),
-                tuple(dict.fromkeys(conflicts.get(claim.id, []))),
-            )
-
-        summary = Summary(
-            points=tuple(point(c) for c in top),
-            single_source=tuple(point(c) for c in single),
-            disputed=tuple(point(c) for c in disputed),
+    async def _plain_summary(self, session: AsyncSession, version: int) -> Summary:
+        ranked = await queries.claim_buckets(session, SUMMARY_BUCKETS)
+        top, disputed, single = ranked["top"], ranked["disputed"], ranked["single"]
+        claims = {c.id: c for c in [*top, *disputed, *single]}
+        conflicts = await queries.claim_conflicts(session, list(claims))
+        articles, outlets, newest = await self._store_overview(session, version)
+        return Summary(
+            points=tuple(_point(c, conflicts) for c in top),
+            single_source=tuple(_point(c, conflicts) for c in single),
+            disputed=tuple(_point(c, conflicts) for c in disputed),
             articles=articles,
             outlets=outlets,
             newest=newest,
-            changed=tuple(point(c) for c in changed),
         )
-        if since is None:
-            self._summary = (version, summary)
-        return summary
 
     async def key_point(self, claim_id: int) -> KeyPoint | None:
         """One point with every article behind it."""
@@ -141,32 +189,49 @@ class Briefing:
         return SpeakerList(tuple(_speaker_view(r) for r in rows if r.quote_count))
 
     async def quotes(
-        self, query: str, *, page: int = 1
+        self, query: str, *, page: int = 1, picture: int | None = None
     ) -> QuotesPage | SpeakerChoice | SpeakerList:
         """Quotes of the speaker best matching `query`; a choice when the match is unsure."""
+        key = ("query", query, page)
+        if picture is not None and (kept := self._quotes.get(picture, key)) is not None:
+            return kept
         async with self._sessions() as session:
-            speakers = [s for s in await self._all_speakers(session) if s.quote_count]
-            if not query.strip():
-                return SpeakerList(tuple(_speaker_view(s) for s in speakers))
-            ranked = match_name(
-                query, [(str(s.id), (s.name, *s.aliases)) for s in speakers], cutoff=60
-            )
-            by_id = {str(s.id): s for s in speakers}
-            if not ranked:
-                return SpeakerChoice(query, ())
-            best_id, best_score = ranked[0]
-            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-            if best_score < CONFIDENT_MATCH or best_score - runner_up < 5:
-                return SpeakerChoice(query, tuple(_speaker_view(by_id[i]) for i, _ in ranked[:4]))
-            speaker = by_id[best_id]
-            return await self._quotes_page(session, speaker, page)
+            version = picture if picture is not None else await queries.picture_version(session)
+            answer = await self._quotes_for(session, version, query, page)
+        self._quotes.put(version, key, answer)
+        return answer
 
-    async def quotes_of(self, speaker_id: int, *, page: int = 1) -> QuotesPage | None:
+    async def _quotes_for(
+        self, session: AsyncSession, version: int, query: str, page: int
+    ) -> QuotesPage | SpeakerChoice | SpeakerList:
+        speakers = [s for s in await self._all_speakers(session, version) if s.quote_count]
+        if not query.strip():
+            return SpeakerList(tuple(_speaker_view(s) for s in speakers))
+        ranked = match_name(query, [(str(s.id), (s.name, *s.aliases)) for s in speakers], cutoff=60)
+        by_id = {str(s.id): s for s in speakers}
+        if not ranked:
+            return SpeakerChoice(query, ())
+        best_id, best_score = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if best_score < CONFIDENT_MATCH or best_score - runner_up < 5:
+            return SpeakerChoice(query, tuple(_speaker_view(by_id[i]) for i, _ in ranked[:4]))
+        speaker = by_id[best_id]
+        return await self._quotes_page(session, speaker, page)
+
+    async def quotes_of(
+        self, speaker_id: int, *, page: int = 1, picture: int | None = None
+    ) -> QuotesPage | None:
+        key = ("speaker", speaker_id, page)
+        if picture is not None and isinstance(kept := self._quotes.get(picture, key), QuotesPage):
+            return kept
         async with self._sessions() as session:
+            version = picture if picture is not None else await queries.picture_version(session)
             speaker = await queries.get_speaker(session, speaker_id)
             if speaker is None or not speaker.quote_count:
                 return None
-            return await self._quotes_page(session, speaker, page)
+            answer = await self._quotes_page(session, speaker, page)
+        self._quotes.put(version, key, answer)
+        return answer
 
     async def _quotes_page(
         self, session: AsyncSession, speaker: queries.SpeakerRow, page: int
@@ -183,14 +248,22 @@ class Briefing:
         )
         return QuotesPage(_speaker_view(speaker), quotes, page, pages)
 
-    async def timeline(self, *, page: int = 1) -> TimelinePage:
+    async def timeline(self, *, page: int = 1, picture: int | None = None) -> TimelinePage:
+        if picture is not None and (kept := self._timeline.get(picture, page)) is not None:
+            return kept
         async with self._sessions() as session:
-            total = await self._event_count(session)
-            pages = max(1, math.ceil(total / EVENTS_PER_PAGE))
-            page = min(max(1, page), pages)
-            rows = await queries.timeline_events(
-                session, (page - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE, with_articles=False
-            )
+            version = picture if picture is not None else await queries.picture_version(session)
+            answer = await self._timeline_page(session, version, page)
+        self._timeline.put(version, page, answer)
+        return answer
+
+    async def _timeline_page(self, session: AsyncSession, version: int, page: int) -> TimelinePage:
+        total = await self._event_count(session, version)
+        pages = max(1, math.ceil(total / EVENTS_PER_PAGE))
+        page = min(max(1, page), pages)
+        rows = await queries.timeline_events(
+            session, (page - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE, with_articles=False
+        )
         events = tuple(
             EventView(
                 text=e.text,
@@ -216,16 +289,30 @@ class Briefing:
         articles = tuple(_article_view(s, title, status) for s, title, status in rows)
         return SourceList(articles, outlets, page, pages, total)
 
-    async def search(self, text: str, *, limit: int = 8) -> SearchResults:
+    async def search(
+        self, text: str, *, limit: int = 8, picture: int | None = None
+    ) -> SearchResults:
         terms = [w for w in fold(text).split() if len(w) > 1][:8]
         if not terms:
             return SearchResults(text, ())
+        key = (text, limit)
+        if picture is not None and (kept := self._searches.get(picture, key)) is not None:
+            return kept
         async with self._sessions() as session:
+            version = picture if picture is not None else await queries.picture_version(session)
             rows = await queries.search_articles(session, terms, limit=limit)
         hits = tuple(
             SearchHit(_article_view(r.source, r.title, "original"), r.snippet) for r in rows
         )
-        return SearchResults(text, hits)
+        answer = SearchResults(text, hits)
+        self._searches.put(version, key, answer)
+        return answer
+
+
+def _point(claim: queries.ClaimView, conflicts: dict[int, list[str]]) -> KeyPoint:
+    """A summary's point: counts, no sources; each reason for a conflict once."""
+    reasons = tuple(dict.fromkeys(conflicts.get(claim.id, [])))
+    return KeyPoint(claim.id, claim.text, claim.status, claim.outlet_count, (), reasons)
 
 
 def _source_ref(row: queries.SourceRow) -> SourceRef:
