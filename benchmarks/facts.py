@@ -222,6 +222,7 @@ async def fill_store(
             (EventSource, event_sources),
         ):
             await _insert(session, table, rows)
+        await queries.start_kept_counts(await session.connection(), recount=True)
         await queries.bump_picture_version(session)
     return {
         "articles": len(article_rows),

@@ -30,6 +30,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     union_all,
     update,
 )
@@ -37,6 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import TextualSelect
 
@@ -65,7 +67,10 @@ from store.models import (
 Term = TypeVar("Term", str, int)  # what an inverted index files ids under
 
 PICTURE_VERSION = "picture_version"
-STORY_SIZE = "story_size"  # on-topic articles, counted as they are added
+# Counts kept in store_state as rows are added, where count(*) would read a whole table.
+STORY_SIZE = "story_size"  # on-topic articles
+ARTICLE_COUNT = "article_count"
+EVENT_COUNT = "event_count"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +154,12 @@ class IngestContext:
 def _context_statement() -> Executable:
     duplicate = select(Article.id).where(Article.content_hash == bindparam("hash")).limit(1)
     size = select(StoreState.value).where(StoreState.key == STORY_SIZE)
+    kept = select(func.count()).where(StoreState.key.in_(list(_KEPT_COUNTS)))
     undated = select(Article.id).where(Article.published.is_(None)).limit(1)
-    return select(duplicate.scalar_subquery(), size.scalar_subquery(), undated.exists())
+    return select(
+        duplicate.scalar_subquery(), size.scalar_subquery(), kept.scalar_subquery(),
+        undated.exists(),
+    )  # fmt: skip
 
 
 async def ingest_context(
@@ -159,30 +168,68 @@ async def ingest_context(
     """Two statements for the loader's first questions (each statement costs more in the
     driver round trip than in the database)."""
     connection = await session.connection()
-    duplicate, size, undated = (
+    duplicate, size, kept, undated = (
         await connection.execute(_context_statement(), {"hash": content_hash})
     ).one()
-    if size is None:
-        size = await _start_story_size(connection)
+    if kept < len(_KEPT_COUNTS):
+        await start_kept_counts(connection)
+        size = await connection.scalar(select(StoreState.value).where(StoreState.key == STORY_SIZE))
     counts = await _story_counts(connection, terms)
-    return IngestContext(duplicate, counts, int(size), bool(undated))
+    return IngestContext(duplicate, counts, int(size or 0), bool(undated))
 
 
-async def _start_story_size(connection: AsyncConnection) -> int:
-    """The count of on-topic articles, from which `add_article` counts on: taken once in a
-    store's life (when it is new, or was filled before the count was kept)."""
-    counted = (
-        select(literal(STORY_SIZE), cast(func.count(), String))
-        .select_from(Article)
-        .where(Article.status != "forced")  # SQLite needs a WHERE before ON CONFLICT here
-    )
+def _full_counts() -> dict[str, Select[int]]:
+    return {
+        STORY_SIZE: select(func.count()).select_from(Article).where(Article.status != "forced"),
+        ARTICLE_COUNT: select(func.count()).select_from(Article),
+        EVENT_COUNT: select(func.count()).select_from(Event),
+    }
+
+
+_KEPT_COUNTS = _full_counts()
+
+
+async def start_kept_counts(connection: AsyncConnection, *, recount: bool = False) -> None:
+    """The kept counts, from a full count of their tables, where there are none yet (a new
+    store, or one filled before they were kept); with `recount`, all of them again (after rows
+    were written around `add_article` and `add_events`, as a bulk load does).
+
+    Taken before any article is counted in the same transaction, so a concurrent first ingest
+    either sees these rows or waits for them and leaves them be."""
     build = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     table = cast_type(Table, StoreState.__table__)
-    await connection.execute(
-        build(table).from_select(["key", "value"], counted).on_conflict_do_nothing()
+    for key, count in _KEPT_COUNTS.items():
+        # SQLite needs a WHERE in an INSERT ... SELECT that has an ON CONFLICT clause.
+        counted = select(literal(key), cast(count.scalar_subquery(), String)).where(true())
+        statement = build(table).from_select(["key", "value"], counted)
+        if recount:
+            statement = statement.on_conflict_do_update(
+                index_elements=[StoreState.key], set_={"value": statement.excluded.value}
+            )
+        else:
+            statement = statement.on_conflict_do_nothing()
+        await connection.execute(statement)
+
+
+async def _count_up(connection: AsyncConnection, keys: Sequence[str], by: int) -> None:
+    if keys and by:
+        await connection.execute(_count_up_statement(), {"keys": list(keys), "by": by})
+
+
+@functools.cache
+def _count_up_statement() -> Executable:
+    value = StoreState.__table__.c.value
+    return (
+        update(StoreState)
+        .where(StoreState.key.in_(bindparam("keys", expanding=True)))
+        .values(value=cast(cast(value, Integer) + bindparam("by", type_=Integer), String))
     )
-    value = await connection.scalar(select(StoreState.value).where(StoreState.key == STORY_SIZE))
-    return int(value or 0)
+
+
+def _kept_or_counted(key: str) -> ColumnElement[int]:
+    """A kept count, or the full count while the store has none yet."""
+    kept = select(cast(StoreState.value, Integer)).where(StoreState.key == key)
+    return func.coalesce(kept.scalar_subquery(), _KEPT_COUNTS[key].scalar_subquery())
 
 
 async def article_id_by_url(session: AsyncSession, url: str) -> int | None:
@@ -246,7 +293,7 @@ async def list_articles(session: AsyncSession) -> list[ArticleRow]:
 
 
 async def count_articles(session: AsyncSession) -> int:
-    return await session.scalar(select(func.count()).select_from(Article)) or 0
+    return await session.scalar(select(_kept_or_counted(ARTICLE_COUNT))) or 0
 
 
 def _article_row(article: Article) -> ArticleRow:
@@ -264,22 +311,12 @@ def _article_row(article: Article) -> ArticleRow:
 
 
 async def add_article(session: AsyncSession, **values: object) -> int:
-    """A new article; an on-topic one counts towards the story's size."""
+    """A new article, counted (an on-topic one towards the story's size too)."""
     connection = await session.connection()
     result = await connection.execute(insert(Article).values(**values).returning(Article.id))
-    if values.get("status") != "forced":
-        await connection.execute(_count_story_article_statement())
+    on_topic = values.get("status") != "forced"
+    await _count_up(connection, [ARTICLE_COUNT, STORY_SIZE] if on_topic else [ARTICLE_COUNT], 1)
     return int(result.scalar_one())
-
-
-@functools.cache
-def _count_story_article_statement() -> Executable:
-    value = StoreState.__table__.c.value
-    return (
-        update(StoreState)
-        .where(StoreState.key == STORY_SIZE)
-        .values(value=cast(cast(value, Integer) + 1, String))
-    )
 
 
 async def set_published(
@@ -1003,6 +1040,7 @@ async def add_events(
         for term in words
     ]
     await insert_ignore(session, EventTerm, terms)
+    await _count_up(connection, [EVENT_COUNT], len(ids))
     return ids
 
 
@@ -1031,13 +1069,8 @@ def _count_event_sources_statement() -> Executable:
 
 
 async def add_event(session: AsyncSession, terms: Iterable[str], **values: object) -> int:
-    event = Event(**values)
-    session.add(event)
-    await session.flush()
-    await insert_ignore(
-        session, EventTerm, [{"term": t[:80], "event_id": event.id} for t in set(terms)]
-    )
-    return event.id
+    (event_id,) = await add_events(session, [(frozenset(terms), values)])
+    return event_id
 
 
 async def update_event(session: AsyncSession, event_id: int, **values: object) -> None:
@@ -1072,6 +1105,7 @@ async def detach_article_events(session: AsyncSession, article_id: int) -> None:
             )
         else:
             await session.execute(delete(Event).where(Event.id == event_id))
+            await _count_up(await session.connection(), [EVENT_COUNT], -1)
 
 
 # Links between articles
@@ -1327,8 +1361,8 @@ async def store_overview(session: AsyncSession) -> tuple[int, int, dt.date | Non
     """Number of articles, of independent outlets, and the newest publication date.
 
     One round trip, each part answered from an index rather than by reading the articles
-    themselves: count(*) (SQLite counts an index's entries without decoding them, which
-    count(id) does not), the outlets by hopping from one source group to the next along
+    themselves: the kept count of articles (a full count(*) only in a store that has none
+    yet), the outlets by hopping from one source group to the next along
     ix_articles_source_group (a seek per outlet, however many articles each has), the newest
     date from ix_articles_newest.
     """
@@ -1343,7 +1377,9 @@ _OVERVIEW = text(
     "SELECT min(source_group) FROM articles UNION ALL "
     "SELECT (SELECT min(source_group) FROM articles WHERE source_group > outlet.name) "
     "FROM outlet WHERE outlet.name IS NOT NULL) "
-    "SELECT (SELECT count(*) FROM articles), (SELECT count(name) FROM outlet), "
+    "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM store_state "
+    f"WHERE key = '{ARTICLE_COUNT}'), (SELECT count(*) FROM articles)), "
+    "(SELECT count(name) FROM outlet), "
     "(SELECT max(published) FROM articles)"
 ).columns(column("articles", Integer), column("outlets", Integer), column("newest", Date))
 
@@ -1419,8 +1455,7 @@ class EventWithSources:
 
 
 async def count_events(session: AsyncSession) -> int:
-    # count(*), not count(id): SQLite answers it from the smallest index without decoding rows.
-    return await session.scalar(select(func.count()).select_from(Event)) or 0
+    return await session.scalar(select(_kept_or_counted(EVENT_COUNT))) or 0
 
 
 async def timeline_page(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.fetch import Fetcher, FetchError, FetchRules
@@ -93,8 +95,6 @@ async def test_counts_kept_as_links_are_added_match_a_full_count(
 ) -> None:
     from pathlib import Path
 
-    from sqlalchemy import text
-
     folder = Path(str(tmp_path))
     retold = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8").replace("NATO", "Nato")
     (folder / "retold.txt").write_text(retold.replace("url:", "original-url:"))
@@ -119,14 +119,28 @@ async def test_counts_kept_as_links_are_added_match_a_full_count(
                 assert kept_and_counted[:half] == kept_and_counted[half:], (table, row_id)
             if table in ("quotes", "events"):
                 assert any(row[1] > 1 for row in rows), table  # some told by several articles
+        await _assert_kept_counts_are_full_counts(session)
+
+
+async def _assert_kept_counts_are_full_counts(session: AsyncSession) -> None:
+    kept = dict((await session.execute(text("SELECT key, value FROM store_state"))).all())
+    full = (
+        await session.execute(
+            text(
+                "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM events), "
+                "(SELECT count(*) FROM articles WHERE status != 'forced')"
+            )
+        )
+    ).one()
+    assert (kept["article_count"], kept["event_count"], kept["story_size"]) == tuple(
+        str(n) for n in full
+    )
 
 
 async def test_the_story_size_counts_on_topic_articles_and_starts_from_a_full_count(
     services: Services, tmp_path: object
 ) -> None:
     from pathlib import Path
-
-    from sqlalchemy import text
 
     football = Path(str(tmp_path)) / "final.txt"
     football.write_text(
@@ -149,3 +163,6 @@ async def test_the_story_size_counts_on_topic_articles_and_starts_from_a_full_co
     assert await size() == 3
     await ingest_all(services, *map(str, seeds[3:]))
     assert await size() == 5
+    async with services.sessions() as session:
+        await _assert_kept_counts_are_full_counts(session)
+        assert await queries.count_articles(session) == 6
