@@ -104,13 +104,13 @@ def _sharing_words(
     return [old[position] for position, n in shared.items() if n >= enough]
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=16_384)
 def _content_words(sentence: str) -> frozenset[str]:
     """A folded sentence's distinct words that carry meaning."""
     return frozenset(w for w in sentence.split() if len(w) > 2 and w not in STOPWORDS)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def _word_index(sentences_: tuple[str, ...]) -> dict[str, list[int]]:
     """Content word -> the positions of the sentences using it."""
     index: dict[str, list[int]] = {}
