@@ -96,25 +96,10 @@ class FakeTelegram:
         return SendResult("sent", message_id=self.total)
 
 
-class DeliveryRate:
-    """Messages/s delivered, against the (scaled) ceiling of Telegram's 30/s."""
-
-    __slots__ = ()
-    scale: float
-    unique: int
-    deliver_seconds: float
-
-    @property
-    def ceiling(self) -> float:
-        return 30.0 * self.scale
-
-    @property
-    def rate(self) -> float:
-        return self.unique / self.deliver_seconds if self.deliver_seconds else 0.0
-
-
 @dataclass(frozen=True, slots=True)
-class Report(DeliveryRate):
+class Delivery:
+    """What a fan-out delivered, and at what rate against the (scaled) ceiling of 30/s."""
+
     subscribers: int
     scale: float
     enqueue_seconds: float
@@ -126,6 +111,18 @@ class Report(DeliveryRate):
     window: int
     injected_429: int
     violations: int
+
+    @property
+    def ceiling(self) -> float:
+        return 30.0 * self.scale
+
+    @property
+    def rate(self) -> float:
+        return self.unique / self.deliver_seconds if self.deliver_seconds else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Report(Delivery):
     peak_rss_mb: float
 
 
@@ -182,7 +179,7 @@ async def run(
     return Report(
         subscribers, scale, enqueue_seconds, deliver_seconds, delivered, unique,
         subscribers - unique, delivered - unique, window * 2, api.injected_429, api.violations,
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )  # fmt: skip
 
 
@@ -220,20 +217,9 @@ class SenderFigures:
 
 
 @dataclass(frozen=True, slots=True)
-class SendersReport(DeliveryRate):
+class SendersReport(Delivery):
     backend: str
-    subscribers: int
-    scale: float
     lease_seconds: float
-    enqueue_seconds: float
-    deliver_seconds: float
-    delivered: int
-    unique: int
-    lost: int
-    duplicates: int
-    window: int
-    injected_429: int
-    violations: int
     resent: int  # rows taken back from a dead sender, as the store counted them
     senders: tuple[SenderFigures, ...]
 
@@ -301,10 +287,11 @@ async def run_senders(
             resent = await outbox_queries.resent_after_restart(session)
     unique = len(api.delivered)
     return SendersReport(
-        "postgresql" if database_url.startswith("postgresql") else "sqlite", subscribers, scale,
-        lease_seconds, enqueue_seconds, deliver_seconds, api.total, unique, subscribers - unique,
-        api.total - unique, window, api.injected_429, api.violations, resent,
-        tuple(figures[n] for n in range(senders)),
+        subscribers, scale, enqueue_seconds, deliver_seconds, api.total, unique,
+        subscribers - unique, api.total - unique, window, api.injected_429, api.violations,
+        backend="postgresql" if database_url.startswith("postgresql") else "sqlite",
+        lease_seconds=lease_seconds, resent=resent,
+        senders=tuple(figures[n] for n in range(senders)),
     )  # fmt: skip
 
 
