@@ -236,34 +236,29 @@ async def article_id_by_url(session: AsyncSession, url: str) -> int | None:
 async def articles_sharing_terms(
     session: AsyncSession, terms: Sequence[str], limit: int = 5, minimum: int = 8
 ) -> list[ArticleRow]:
-    """Stored articles with the most distinctive words in common with `terms` (give the rarer
-    words: each word's rows are read, so common ones cost time and tell little)."""
-    if not terms:
+    """Stored articles with the most distinctive words in common with `terms`, most first.
+
+    Each word's newest ARTICLES_PER_TERM articles are read, so a word that has become common
+    costs what a rare one does (give the rarer words: they are the ones that tell)."""
+    holders = await _recent_by_term(
+        session, ArticleTerm.term, ArticleTerm.article_id, terms, ARTICLES_PER_TERM
+    )
+    shared = Counter(article_id for ids in holders.values() for article_id in ids)
+    best = [article_id for article_id, n in shared.most_common() if n >= minimum][:limit]
+    if not best:
         return []
     connection = await session.connection()
-    rows = await connection.execute(
-        _sharing_statement(), {"terms": list(terms), "minimum": minimum, "limit": limit}
-    )
-    return [ArticleRow(*row) for row in rows]
+    rows = await connection.execute(_articles_by_id_statement(), {"ids": best})
+    by_id = {row[0]: ArticleRow(*row) for row in rows}
+    return [by_id[article_id] for article_id in best if article_id in by_id]
+
+
+ARTICLES_PER_TERM = 50
 
 
 @functools.cache
-def _sharing_statement() -> Executable:
-    count = func.count()
-    shared = (
-        select(ArticleTerm.article_id, count.label("n"))
-        .where(ArticleTerm.term.in_(bindparam("terms", expanding=True)))
-        .group_by(ArticleTerm.article_id)
-        .having(count >= bindparam("minimum"))
-        .order_by(count.desc())
-        .limit(bindparam("limit"))
-        .subquery()
-    )
-    return (
-        select(*_ARTICLE_COLUMNS)
-        .join(shared, shared.c.article_id == Article.id)
-        .order_by(shared.c.n.desc())
-    )
+def _articles_by_id_statement() -> Executable:
+    return select(*_ARTICLE_COLUMNS).where(Article.id.in_(bindparam("ids", expanding=True)))
 
 
 _ARTICLE_COLUMNS = (
