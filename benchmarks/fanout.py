@@ -32,8 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import text
 
 from benchmarks.bot_api_server import BotAPIServer
 from bot.app import Services, open_services
@@ -44,7 +43,7 @@ from store import outbox as outbox_queries
 from store import queries
 from store import subscriptions as sub_queries
 from store.db import create_engine
-from store.models import OutboxMessage, Subscription
+from store.models import Subscription
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -268,8 +267,8 @@ async def run_senders(
                 victim.kill()  # SIGKILL: nothing settled, nothing released
                 await victim.wait()
                 async with services.sessions() as session:
-                    held = await outbox_queries.held_by(session, owners[0])
-                    sent = await _sent_by(session, owners[0])
+                    held = await outbox_queries.claimed_by(session, owners[0], "sending")
+                    sent = await outbox_queries.claimed_by(session, owners[0], "sent")
                 figures[0] = SenderFigures(sent, peak, cpu, killed=True, held_at_kill=held)
             for number, child in enumerate(children):
                 if number in figures:
@@ -298,15 +297,6 @@ async def run_senders(
 async def _line(child: asyncio.subprocess.Process) -> str:
     assert child.stdout is not None
     return (await child.stdout.readline()).decode().strip()
-
-
-async def _sent_by(session: AsyncSession, owner: str) -> int:
-    found = await session.scalar(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.status == "sent", OutboxMessage.claimed_by == owner)
-    )
-    return int(found or 0)
 
 
 def vm_hwm_mb(pid: int) -> float:

@@ -196,12 +196,13 @@ async def in_flight(session: AsyncSession) -> int:
     return int(count or 0)
 
 
-async def held_by(session: AsyncSession, owner: str) -> int:
-    """Rows `owner` holds ("sending"): what may arrive twice if it dies now."""
+async def claimed_by(session: AsyncSession, owner: str, status: str) -> int:
+    """Rows `owner` claimed that are now in `status`: "sending" is what it holds (and may
+    arrive twice if it dies now), "sent" what it delivered."""
     count = await session.scalar(
         select(func.count())
         .select_from(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_by == owner)
+        .where(OutboxMessage.status == status, OutboxMessage.claimed_by == owner)
     )
     return int(count or 0)
 

@@ -135,10 +135,6 @@ def _inserting_new(dialect: str, table: Table, column: str) -> Executable:
 # Articles
 
 
-async def article_id_by_hash(session: AsyncSession, content_hash: str) -> int | None:
-    return await session.scalar(select(Article.id).where(Article.content_hash == content_hash))
-
-
 @dataclass(frozen=True, slots=True)
 class IngestContext:
     """What the loader asks first about a new text: is it stored already, what does the story
@@ -342,15 +338,6 @@ async def undated_articles(session: AsyncSession, ids: Iterable[int]) -> list[Ar
 # Story profile
 
 
-async def story_profile(session: AsyncSession, terms: Iterable[str]) -> tuple[dict[str, int], int]:
-    """Document counts of `terms` among on-topic articles, and how many such articles there are."""
-    counts = await story_counts(session, terms)
-    size = await session.scalar(
-        select(func.count()).select_from(Article).where(Article.status != "forced")
-    )
-    return counts, size or 0
-
-
 async def story_counts(session: AsyncSession, terms: Iterable[str]) -> dict[str, int]:
     """Document counts of `terms` among on-topic articles (words the story lacks are left out)."""
     return await _story_counts(await session.connection(), terms)
@@ -498,11 +485,6 @@ class QuoteRow:
     text: str
     key: str
     partial: bool
-
-
-async def quotes_of_speaker(session: AsyncSession, speaker_id: int) -> list[QuoteRow]:
-    rows = await session.scalars(select(Quote).where(Quote.speaker_id == speaker_id))
-    return [QuoteRow(q.id, q.speaker_id, q.text, q.key, q.partial) for q in rows]
 
 
 async def quotes_like(
@@ -671,14 +653,6 @@ def _count_quote_sources_statement() -> Executable:
     )
 
 
-async def add_quote_source(session: AsyncSession, quote_id: int, article_id: int) -> None:
-    row: dict[str, object] = {"quote_id": quote_id, "article_id": article_id}
-    if await insert_ignore(session, QuoteSource, [row]):
-        await session.execute(
-            update(Quote).where(Quote.id == quote_id).values(source_count=Quote.source_count + 1)
-        )
-
-
 # Claims
 
 
@@ -812,8 +786,8 @@ async def add_claim_links(
     sentences: dict[int, str],
     conflicts: Sequence[tuple[int, int, str]],
 ) -> None:
-    """`add_claim_sources` and `add_claim_conflicts` for one article, with one recount of every
-    claim either touched (the counts come out the same as recounting after each)."""
+    """Link one article to claims (claim id -> its sentence there) and record the conflicts it
+    found, then update every claim either touched in one statement."""
     rows = [
         {"claim_id": claim_id, "article_id": article_id, "sentence": sentence,
          "source_group": source_group}
@@ -881,18 +855,6 @@ async def add_claim_source(
     await add_claim_sources(session, article_id, source_group, {claim_id: sentence})
 
 
-async def add_claim_conflicts(
-    session: AsyncSession, conflicts: Sequence[tuple[int, int, str]]
-) -> None:
-    """Record that claims contradict each other (and why); both become disputed."""
-    rows = _conflict_rows(conflicts)
-    if not rows:
-        return
-    await insert_ignore(session, ClaimConflict, list(rows.values()))
-    ids = {i for pair in rows for i in pair}
-    await recount_claims(session, list(ids), disputed=ids)
-
-
 def _conflict_rows(
     conflicts: Sequence[tuple[int, int, str]],
 ) -> dict[tuple[int, int], dict[str, object]]:
@@ -903,12 +865,6 @@ def _conflict_rows(
         if first != second:
             rows[first, second] = {"claim_id": first, "other_id": second, "reason": reason[:300]}
     return rows
-
-
-async def add_claim_conflict(
-    session: AsyncSession, claim_id: int, other_id: int, reason: str
-) -> None:
-    await add_claim_conflicts(session, [(claim_id, other_id, reason)])
 
 
 async def recount_claims(
@@ -971,24 +927,6 @@ class EventRow:
     precision: str | None
     season: str | None
     approximate: bool
-
-
-async def events_sharing_terms(
-    session: AsyncSession, terms: Sequence[str], limit: int = 25
-) -> list[EventRow]:
-    if not terms:
-        return []
-    shared = (
-        select(EventTerm.event_id, func.count().label("n"))
-        .where(EventTerm.term.in_(terms))
-        .group_by(EventTerm.event_id)
-        .having(func.count() >= min(2, len(terms)))
-        .order_by(func.count().desc())
-        .limit(limit)
-        .subquery()
-    )
-    rows = await session.scalars(select(Event).join(shared, shared.c.event_id == Event.id))
-    return [EventRow(e.id, e.text, e.date, e.precision, e.season, e.approximate) for e in rows]
 
 
 async def event_ids_by_term(
