@@ -50,6 +50,7 @@ from bot.pipeline.relevance import article_terms, relevance
 from bot.pipeline.speakers import Person, speaker_key
 from bot.pipeline.text import fold
 from store import queries
+from store.warm_index import WarmIndex
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class Ingestor:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
         self._sessions = sessions
         self._settings = settings
+        self.warm = WarmIndex()  # what earlier ingests read of the lookup indexes
 
     async def ingest(
         self, items: Sequence[str], *, force: bool = False
@@ -145,7 +147,10 @@ class Ingestor:
             return IngestOutcome(item, "skipped", title, reason="not in English")
         try:
             async with self._sessions.begin() as session:
-                return await ArticleLoader(session, self._settings).load(document, item, force)
+                overlay = self.warm.begin(session)
+                outcome = await ArticleLoader(session, self._settings).load(document, item, force)
+            self.warm.commit(overlay)  # only once the transaction has committed
+            return outcome
         except Exception as exc:  # the transaction is rolled back: no half article
             log.exception("could not store %s", item)
             return IngestOutcome(

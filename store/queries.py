@@ -63,6 +63,7 @@ from store.models import (
     StoryTerm,
     utcnow,
 )
+from store.warm_index import overlay_of
 
 Term = TypeVar("Term", str, int)  # what an inverted index files ids under
 
@@ -152,9 +153,10 @@ def _context_statement() -> Executable:
     size = select(StoreState.value).where(StoreState.key == STORY_SIZE)
     kept = select(func.count()).where(StoreState.key.in_(list(_KEPT_COUNTS)))
     undated = select(Article.id).where(Article.published.is_(None)).limit(1)
+    version = select(StoreState.value).where(StoreState.key == PICTURE_VERSION)
     return select(
         duplicate.scalar_subquery(), size.scalar_subquery(), kept.scalar_subquery(),
-        undated.exists(),
+        undated.exists(), version.scalar_subquery(),
     )  # fmt: skip
 
 
@@ -164,13 +166,16 @@ async def ingest_context(
     """Two statements for the loader's first questions (each statement costs more in the
     driver round trip than in the database)."""
     connection = await session.connection()
-    duplicate, size, kept, undated = (
+    duplicate, size, kept, undated, version = (
         await connection.execute(_context_statement(), {"hash": content_hash})
     ).one()
+    overlay = overlay_of(session)
+    if overlay is not None:
+        overlay.start(int(version or 0))
     if kept < len(_KEPT_COUNTS):
         await start_kept_counts(connection)
         size = await connection.scalar(select(StoreState.value).where(StoreState.key == STORY_SIZE))
-    counts = await _story_counts(connection, terms)
+    counts = await story_counts(session, terms)
     return IngestContext(duplicate, counts, int(size or 0), bool(undated))
 
 
@@ -340,15 +345,19 @@ async def undated_articles(session: AsyncSession, ids: Iterable[int]) -> list[Ar
 
 async def story_counts(session: AsyncSession, terms: Iterable[str]) -> dict[str, int]:
     """Document counts of `terms` among on-topic articles (words the story lacks are left out)."""
-    return await _story_counts(await session.connection(), terms)
-
-
-async def _story_counts(connection: AsyncConnection, terms: Iterable[str]) -> dict[str, int]:
     terms = list(terms)
+    overlay = overlay_of(session)
+    known: dict[str, int] = {}
+    if overlay is not None:
+        known, terms = overlay.known_story_counts(terms)
     if not terms:
-        return {}
+        return known
+    connection = await session.connection()
     rows = await connection.execute(_story_counts_statement(), {"terms": terms})
-    return {term: count for term, count in rows}
+    found = {term: count for term, count in rows}
+    if overlay is not None:
+        overlay.read_story_counts(terms, found)
+    return known | found
 
 
 @functools.cache
@@ -368,6 +377,9 @@ async def add_to_story_profile(session: AsyncSession, terms: Iterable[str]) -> N
         _count_story_terms_statement(_dialect(session)),
         [{"term": t, "doc_count": 1} for t in terms],
     )
+    overlay = overlay_of(session)
+    if overlay is not None:
+        overlay.count_story_terms(terms)
 
 
 @functools.cache
@@ -380,9 +392,11 @@ def _count_story_terms_statement(dialect: str) -> Executable:
 
 
 async def add_article_terms(session: AsyncSession, article_id: int, terms: Iterable[str]) -> None:
+    terms = set(terms)
     await insert_ignore(
-        session, ArticleTerm, [{"term": t, "article_id": article_id} for t in set(terms)]
+        session, ArticleTerm, [{"term": t, "article_id": article_id} for t in terms]
     )
+    _file(session, ArticleTerm, [(t, article_id) for t in terms])
 
 
 # Speakers and quotes
@@ -560,12 +574,13 @@ def quote_shingles(key: str) -> set[int]:
 
 async def add_quote_shingles(session: AsyncSession, keys: dict[int, str]) -> None:
     """Index quotes (id -> folded key) by their shingles."""
-    rows: list[dict[str, object]] = [
-        {"shingle": shingle, "quote_id": quote_id}
-        for quote_id, key in keys.items()
-        for shingle in quote_shingles(key)
+    pairs = [
+        (shingle, quote_id) for quote_id, key in keys.items() for shingle in quote_shingles(key)
     ]
-    await insert_ignore(session, QuoteShingle, rows)
+    await insert_ignore(
+        session, QuoteShingle, [{"shingle": shingle, "quote_id": i} for shingle, i in pairs]
+    )
+    _file(session, QuoteShingle, pairs)
 
 
 async def add_quote(
@@ -683,21 +698,37 @@ async def _recent_by_term(
     per_term: int,
 ) -> dict[Term, list[int]]:
     """An inverted index read: for each word (or hash), the newest `per_term` ids filed under
-    it, newest first."""
-    terms = sorted(set(terms))
-    if not terms:
-        return {}
+    it, newest first, in the order of the words (callers break ties by it). What the ingest's
+    warm copy knows is not read again."""
+    table = term_column.class_.__tablename__
+    wanted = sorted(set(terms))
+    overlay = overlay_of(session)
+    known: dict[Term, list[int]] = {}
+    missing = wanted
+    if overlay is not None:
+        known, missing = overlay.known_newest((table, per_term), wanted)
     found: dict[Term, list[int]] = {}
-    connection = await session.connection()
-    for start in range(0, len(terms), _WORDS_PER_STATEMENT):
-        chunk = terms[start : start + _WORDS_PER_STATEMENT]
-        statement = _newest_per_term(term_column.class_.__tablename__, term_column.key,
-                                     id_column.key, len(chunk))  # fmt: skip
+    if missing:
+        connection = await session.connection()
+    for start in range(0, len(missing), _WORDS_PER_STATEMENT):
+        chunk = missing[start : start + _WORDS_PER_STATEMENT]
+        statement = _newest_per_term(table, term_column.key, id_column.key, len(chunk))
         values: dict[str, object] = {f"t{n}": term for n, term in enumerate(chunk)}
         values["per_term"] = per_term
         for term, found_id in await connection.execute(statement, values):
             found.setdefault(term, []).append(found_id)
-    return found
+    if overlay is None:
+        return found
+    overlay.read_newest((table, per_term), missing, found)
+    found.update(known)
+    return {term: found[term] for term in wanted if term in found}
+
+
+def _file(session: AsyncSession, table: type[object], pairs: Iterable[tuple[Term, int]]) -> None:
+    """Ids just filed under terms in an inverted index, for the ingest's warm copy of it."""
+    overlay = overlay_of(session)
+    if overlay is not None:
+        overlay.file(table.__tablename__, pairs)  # type: ignore[attr-defined]
 
 
 _WORDS_PER_STATEMENT = 200  # well under SQLite's limit of terms in a compound select
@@ -718,11 +749,18 @@ def _newest_per_term(table: str, term: str, id_: str, count: int) -> TextClause:
 
 async def claim_texts(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
     ids = list(set(ids))
+    overlay = overlay_of(session)
+    known: dict[int, str] = {}
+    if overlay is not None:
+        known, ids = overlay.known_claim_texts(ids)
     if not ids:
-        return {}
+        return known
     connection = await session.connection()
     rows = await connection.execute(_claim_texts_statement(), {"ids": ids})
-    return {claim_id: text for claim_id, text in rows}
+    found = {claim_id: text for claim_id, text in rows}
+    if overlay is not None:
+        overlay.read_claim_texts(found)
+    return known | found
 
 
 @functools.cache
@@ -752,12 +790,13 @@ async def add_claims(session: AsyncSession, claims: Sequence[NewClaim]) -> list[
         insert(Claim).returning(Claim.id, sort_by_parameter_order=True), rows
     )
     ids = [row[0] for row in result]
-    terms = [
-        {"term": term[:80], "claim_id": claim_id}
+    filed = [
+        (term[:80], claim_id)
         for claim_id, claim in zip(ids, claims, strict=True)
         for term in claim.terms
     ]
-    await insert_ignore(session, ClaimTerm, terms)
+    await insert_ignore(session, ClaimTerm, [{"term": t, "claim_id": i} for t, i in filed])
+    _file(session, ClaimTerm, filed)
     return ids
 
 
@@ -964,12 +1003,13 @@ async def add_events(
         [{"source_count": 0, "disputed": False, **values} for _, values in events],
     )
     ids = [row[0] for row in result]
-    terms = [
-        {"term": term[:80], "event_id": event_id}
+    filed = [
+        (term[:80], event_id)
         for event_id, (words, _) in zip(ids, events, strict=True)
         for term in words
     ]
-    await insert_ignore(session, EventTerm, terms)
+    await insert_ignore(session, EventTerm, [{"term": t, "event_id": i} for t, i in filed])
+    _file(session, EventTerm, filed)
     await _count_up(connection, [EVENT_COUNT], len(ids))
     return ids
 
@@ -1036,6 +1076,9 @@ async def detach_article_events(session: AsyncSession, article_id: int) -> None:
         else:
             await session.execute(delete(Event).where(Event.id == event_id))
             await _count_up(await session.connection(), [EVENT_COUNT], -1)
+            overlay = overlay_of(session)
+            if overlay is not None:
+                overlay.forget(EventTerm.__tablename__)
 
 
 # Links between articles
@@ -1077,7 +1120,11 @@ async def bump_picture_version(session: AsyncSession) -> int:
         .returning(value)
     )
     connection = await session.connection()
-    return int((await connection.execute(statement)).scalar_one())
+    version = int((await connection.execute(statement)).scalar_one())
+    overlay = overlay_of(session)
+    if overlay is not None:
+        overlay.version_written = version
+    return version
 
 
 # Briefing reads
