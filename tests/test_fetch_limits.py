@@ -7,11 +7,12 @@ import gzip
 import itertools
 import tracemalloc
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import brotli
 import pytest
 
-from bot.body_decoding import MAX_EXPANSION, BodyDecoder, BodyRefused
+from bot.body_decoding import MAX_EXPANSION, BodyDecoder, BodyRefused, BodyUnreadable
 from bot.fetch import Fetcher, FetchError, FetchRules
 from tests.local_web import Handler, LocalWeb, serving
 
@@ -29,13 +30,18 @@ def web() -> Iterator[LocalWeb]:
         yield site
 
 
+BROTLI = 0  # in place of zlib's window bits: brotli instead
+
+
 def compressed_zeros(size: int, wbits: int) -> bytes:
-    """`size` zero bytes compressed, without ever holding them all."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    """`size` zero bytes compressed (zlib with `wbits`, or brotli), without holding them all."""
     block = bytes(1 << 20)
-    parts = [packer.compress(block[: min(len(block), size - done)])
-             for done in range(0, size, len(block))]  # fmt: skip
-    return b"".join([*parts, packer.flush()])
+    pieces = (block[: min(len(block), size - done)] for done in range(0, size, len(block)))
+    if wbits == BROTLI:
+        packer = brotli.Compressor(quality=5)
+        return b"".join([*(packer.process(piece) for piece in pieces), packer.finish()])
+    deflater = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return b"".join([*(deflater.compress(piece) for piece in pieces), deflater.flush()])
 
 
 async def failure(url: str, rules: FetchRules = RULES) -> str:
@@ -88,8 +94,9 @@ async def test_an_endless_body_is_cut_off_at_the_limit_while_streaming(web: Loca
 
 @pytest.mark.parametrize(
     ("encoding", "wbits"),
-    [("gzip", 16 + zlib.MAX_WBITS), ("deflate", zlib.MAX_WBITS), ("deflate", -zlib.MAX_WBITS)],
-)
+    [("gzip", 16 + zlib.MAX_WBITS), ("deflate", zlib.MAX_WBITS), ("deflate", -zlib.MAX_WBITS),
+     ("br", BROTLI)],
+)  # fmt: skip
 async def test_a_compression_bomb_is_refused_without_filling_memory(
     web: LocalWeb, encoding: str, wbits: int
 ) -> None:
@@ -123,14 +130,16 @@ async def test_compressed_pages_are_decoded_and_encodings_we_do_not_ask_for_refu
 ) -> None:
     web.page("/gzip", gzip.compress(PAGE), Content_Encoding="gzip")
     web.page("/deflate", zlib.compress(PAGE), Content_Encoding="deflate")
-    web.page("/br", b"\x1b\x03\x00\xf8\xa5\x40\x42", Content_Encoding="br")
+    web.page("/br", brotli.compress(PAGE), Content_Encoding="br")
+    web.page("/zstd", b"\x28\xb5\x2f\xfd", Content_Encoding="zstd")
     web.page("/twice", gzip.compress(gzip.compress(PAGE)), Content_Encoding="gzip, gzip")
     web.page("/corrupt", b"\x1f\x8b\x08\x00garbage", Content_Encoding="gzip")
     async with Fetcher(RULES) as fetcher:
         assert (await fetcher.article(web.url("/gzip"))).data == PAGE
         assert (await fetcher.article(web.url("/deflate"))).data == PAGE
-    assert web.requests[0][1]["Accept-Encoding"] == "gzip, deflate"
-    assert await failure(web.url("/br")) == "refused: unsupported content encoding br"
+        assert (await fetcher.article(web.url("/br"))).data == PAGE
+    assert web.requests[0][1]["Accept-Encoding"] == "gzip, deflate, br"
+    assert await failure(web.url("/zstd")) == "refused: unsupported content encoding zstd"
     assert await failure(web.url("/twice")) == "refused: unsupported content encoding gzip, gzip"
     assert await failure(web.url("/corrupt")) == (
         f"the gzip body is corrupt from 127.0.0.1:{web.port}"
@@ -153,8 +162,25 @@ async def test_text_html_and_feeds_are_read(web: LocalWeb, kind: str) -> None:
         assert (await fetcher.article(web.url("/doc"))).content_type == kind
 
 
-def test_the_decoder_never_decodes_far_past_the_limit() -> None:
-    decoder = BodyDecoder("gzip", max_bytes=10_000)
+@pytest.mark.parametrize(("encoding", "pack"), [("gzip", gzip.compress), ("br", brotli.compress)])
+def test_the_decoder_never_decodes_far_past_the_limit(
+    encoding: str, pack: Callable[[bytes], bytes]
+) -> None:
+    decoder = BodyDecoder(encoding, max_bytes=10_000)
     with pytest.raises(BodyRefused, match="over the 10,000 byte limit"):
-        decoder.feed(gzip.compress(bytes(10_001)))
+        decoder.feed(pack(bytes(10_001)))
     assert decoder.decoded_bytes == 10_001
+
+
+def test_a_brotli_body_fed_in_small_pieces_is_decoded_whole() -> None:
+    packed = brotli.compress(PAGE * 20)
+    decoder = BodyDecoder("br", max_bytes=LIMIT)
+    decoded = b"".join(decoder.feed(packed[i : i + 100]) for i in range(0, len(packed), 100))
+    assert decoded + decoder.finish() == PAGE * 20
+
+
+def test_a_brotli_body_cut_short_is_unreadable() -> None:
+    decoder = BodyDecoder("br", max_bytes=LIMIT)
+    decoder.feed(brotli.compress(PAGE)[:-20])
+    with pytest.raises(BodyUnreadable, match="br body is corrupt"):
+        decoder.finish()
