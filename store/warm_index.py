@@ -152,11 +152,15 @@ class Overlay:
         for key in [key for key in self.newest if key[0] == table]:
             del self.newest[key]
 
+    def _warm(self) -> WarmIndex:
+        """The warm copy, or an empty one until the transaction has found the version."""
+        return self.warm if self.version_read is not None else _COLD
+
     def _warm_newest(self, key: IndexKey) -> dict[Any, array[int]]:
-        return {} if key[0] in self.forgotten else self.warm.newest.get(key, {})
+        return {} if key[0] in self.forgotten else self._warm().newest.get(key, {})
 
     def _keys_of(self, table: str) -> Iterator[IndexKey]:
-        keys = set(self.newest) | set(self.warm.newest)
+        keys = set(self.newest) | set(self._warm().newest)
         return (key for key in keys if key[0] == table)
 
     # The story's word counts
@@ -164,7 +168,7 @@ class Overlay:
     def known_story_counts(self, terms: Iterable[str]) -> tuple[dict[str, int], list[str]]:
         known: dict[str, int] = {}
         missing: list[str] = []
-        warm = self.warm.story_counts
+        warm = self._warm().story_counts
         for term in terms:
             count = self.story_counts.get(term)
             if count is None:
@@ -181,7 +185,7 @@ class Overlay:
 
     def count_story_terms(self, terms: Iterable[str]) -> None:
         """One more on-topic article uses each of `terms`."""
-        warm = self.warm.story_counts
+        warm = self._warm().story_counts
         for term in terms:
             count = self.story_counts.get(term)
             if count is None:
@@ -194,7 +198,7 @@ class Overlay:
     def known_claim_texts(self, ids: Iterable[int]) -> tuple[dict[int, str], list[int]]:
         known: dict[int, str] = {}
         missing: list[int] = []
-        warm = self.warm.claim_texts
+        warm = self._warm().claim_texts
         for claim_id in ids:
             text = self.claim_texts.get(claim_id)
             if text is None:
@@ -207,6 +211,9 @@ class Overlay:
 
     def read_claim_texts(self, found: dict[int, str]) -> None:
         self.claim_texts.update(found)
+
+
+_COLD = WarmIndex(max_terms=0, max_texts=0)  # never filled
 
 
 def overlay_of(session: AsyncSession) -> Overlay | None:

@@ -143,3 +143,16 @@ def test_the_warm_copy_is_dropped_when_another_writer_came_in_between() -> None:
     third = Overlay(warm)
     third.start(7)
     assert third.known_newest(key, ["peace"]) == ({}, ["peace"])
+
+
+def test_a_transaction_uses_the_warm_copy_only_once_it_has_found_the_version() -> None:
+    warm = WarmIndex()
+    key = ("claim_terms", 50)
+    first = Overlay(warm)
+    first.start(3)
+    first.read_newest(key, ["peace"], {"peace": [3]})
+    warm.commit(first)
+    early = Overlay(warm)
+    assert early.known_newest(key, ["peace"]) == ({}, ["peace"])
+    early.start(3)
+    assert early.known_newest(key, ["peace"]) == ({"peace": [3]}, [])
