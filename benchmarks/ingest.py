@@ -1,4 +1,8 @@
-"""Ingest throughput on one core as the store grows: python -m benchmarks.ingest [--sizes ...]."""
+"""Ingest throughput on one core as the store grows: python -m benchmarks.ingest [--sizes ...]
+[--database-url URL].
+
+SQLite (a temporary file) by default; a PostgreSQL URL (postgresql+asyncpg://...) measures
+PostgreSQL, whose public schema is emptied first."""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks.corpus import synthetic_articles
 from bot.app import open_services
@@ -23,15 +30,18 @@ Row = tuple[int, float, float]
 
 async def measure(
     sizes: list[int],
-    database: Path,
+    database: Path | str,
     window: int = WINDOW,
     report: Callable[[int, float, float], None] | None = None,
 ) -> list[Row]:
     """(stored articles, articles/s wall, articles/s CPU) over `window` articles at each size,
     each passed to `report` as soon as it is measured; parsing is timed too, as it is part of
     ingesting."""
+    url = database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}"
+    if url.startswith("postgresql"):
+        await _empty_schema(url)
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{database}", relevance_threshold=0.0,
+        database_url=url, relevance_threshold=0.0,
         _env_file=None,  # type: ignore[call-arg]
     )  # fmt: skip
     rows: list[Row] = []
@@ -60,9 +70,20 @@ async def measure(
     return rows
 
 
+async def _empty_schema(url: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--database-url", help="a PostgreSQL store to empty and fill")
     args = parser.parse_args()
     print(f"{'stored articles':>16} | {'articles/s (wall)':>17} | {'articles/s (cpu)':>16}")
     print(f"{'-' * 16}-+-{'-' * 17}-+-{'-' * 16}", flush=True)
@@ -71,7 +92,8 @@ def main() -> None:
         print(f"{size:>16,} | {wall:>17.1f} | {cpu:>16.1f}", flush=True)
 
     with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(measure(sorted(args.sizes), Path(folder) / "bench.db", report=report))
+        database = args.database_url or Path(folder) / "bench.db"
+        asyncio.run(measure(sorted(args.sizes), database, report=report))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB; ~5 KB synthetic articles; {WINDOW} timed per row")
 
