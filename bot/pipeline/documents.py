@@ -74,9 +74,6 @@ def parse_document(
     )
 
 
-_LINE_BREAKS_AND_TABS = str.maketrans("", "", "\n\r\t")
-
-
 def decode(data: bytes, content_type: str | None = None) -> str:
     """Text from bytes: the declared charset, else UTF-8, else Windows-1252."""
     if b"\x00" in data[:4096]:
@@ -95,7 +92,9 @@ def decode(data: bytes, content_type: str | None = None) -> str:
         text = data.decode("utf-8", "replace")
     sample = text[:20_000]
     printable = len(sample)
-    if not sample.translate(_LINE_BREAKS_AND_TABS).isprintable():  # most text is, at C speed
+    # Most text is printable once its line breaks and tabs are set aside; `replace` tells at C
+    # speed, where `translate` with a table walks the text in Python objects.
+    if not sample.replace("\n", "").replace("\r", "").replace("\t", "").isprintable():
         printable = sum(1 for c in sample if c.isprintable() or c in "\n\r\t")
     if not sample.strip():
         raise UnreadableDocument("empty file")
