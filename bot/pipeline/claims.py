@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ _TEMPORAL = re.compile(
     re.IGNORECASE,
 )
 _QUOTE_MARKS = '"“”«»'
+_UNKNOWN_RARITY = itertools.repeat(1.0)  # the weight of a word `rarity` does not know
 _VAGUE_START = re.compile(r"^(?:he|she|it|they|this|that|these|those|but|and|however)\b", re.I)
 
 
@@ -97,9 +99,10 @@ def quantities(text: str) -> list[Quantity]:
         unit = _unit_word(first, second)
         if unit:
             found.append(Quantity(value, unit))
-    for word_index, word in enumerate(w.lower() for w in words(text)):
+    tokens = words(text)
+    for word_index, word in enumerate(w.lower() for w in tokens):
         if word in _NUMBER_WORDS:
-            following = words(text)[word_index + 1 : word_index + 3]
+            following = tokens[word_index + 1 : word_index + 3]
             unit = _unit_word(*[*following, None, None][:2])
             if unit:
                 found.append(Quantity(float(_NUMBER_WORDS[word]), unit))
@@ -133,7 +136,7 @@ def similarity(
         return 0.0
 
     def weight(terms: frozenset[str]) -> float:
-        return sum(map(lambda t: rarity.get(t, 1.0), terms)) if rarity else float(len(terms))
+        return sum(map(rarity.get, terms, _UNKNOWN_RARITY)) if rarity else float(len(terms))
 
     shared_terms = a.terms & b.terms
     if not shared_terms:
@@ -181,7 +184,7 @@ def _is_statement(sentence: Sentence) -> bool:
     text = sentence.text
     if text.endswith("?") or len(words(text)) < 6 or len(text) > 600:
         return False
-    quoted = sum(1 for c in text if c in _QUOTE_MARKS)
+    quoted = sum(map(text.count, _QUOTE_MARKS))
     if quoted >= 2:
         inside = _inside_quotes(text)
         if inside > 0.6 * len(text):

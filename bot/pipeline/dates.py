@@ -177,44 +177,51 @@ _TRIGGER = re.compile(
 )
 _DAY_KINDS = frozenset({"iso", "month_day_year", "day_month_year", "month_day", "day_month"})
 
-# What a sentence must contain for a pattern to have a chance: a digit, and/or one of the
-# words (lower case, as split by _LETTERS). Testing them costs one scan of the sentence; trying
-# every pattern on every sentence was the date finder's main cost.
+# What a sentence must contain for a pattern to have a chance: a digit, a year-like number, a
+# blank before a comma or full stop, and/or one of the words (lower case, as split by _LETTERS).
+# Testing them costs a few scans of the sentence; trying every pattern on every sentence was the
+# date finder's main cost, and most sentences with a figure have no year in them.
 _DIGIT = "digit"
+_YEARISH = "<year>"  # four digits from 1800 to 2099: every pattern with a year needs one
+_GAP = "<gap>"  # a blank right before "," or ".": what a blank date leaves
 _LETTERS = re.compile(r"[^\W\d_]+")
+_YEAR_LIKE = re.compile(r"(?:1[89]|20)\d\d")
+_GAP_LIKE = re.compile(r"\s[,.]")
 _MONTH_WORDS = frozenset(MONTHS)
 _NEEDS: dict[str, tuple[frozenset[str], ...]] = {
-    "iso": (frozenset({_DIGIT}),),
-    "month_day_year": (frozenset({_DIGIT}), _MONTH_WORDS),
-    "day_month_year": (frozenset({_DIGIT}), _MONTH_WORDS),
-    "month_year": (frozenset({_DIGIT}), _MONTH_WORDS),
+    "iso": (frozenset({_YEARISH}),),
+    "month_day_year": (frozenset({_YEARISH}), _MONTH_WORDS),
+    "day_month_year": (frozenset({_YEARISH}), _MONTH_WORDS),
+    "month_year": (frozenset({_YEARISH}), _MONTH_WORDS),
     "month_day": (frozenset({_DIGIT}), _MONTH_WORDS),
     "day_month": (frozenset({_DIGIT}), _MONTH_WORDS),
     "day_after_that": (frozenset({"day"}),),
     "relative_day": (frozenset({"day", "days"}),),
     "ago": (frozenset({"ago"}),),
     "season": (frozenset(SEASONS),),
-    "season_year": (frozenset({_DIGIT}), frozenset(SEASONS)),
+    "season_year": (frozenset({_YEARISH}), frozenset(SEASONS)),
     "period": (frozenset({"week", "month", "year"}),),
     "weekday": (frozenset(WEEKDAYS),),
     "yesterday": (frozenset({"yesterday", "night", "overnight"}),),
     "today": (frozenset({"today", "tonight", "morning", "evening", "afternoon"}),),
     "tomorrow": (frozenset({"tomorrow"}),),
-    "decade": (frozenset({_DIGIT}),),
+    "decade": (frozenset({_YEARISH}),),
     "month": (_MONTH_WORDS,),
-    "year": (frozenset({_DIGIT}),),
-    "blank": (),
+    "year": (frozenset({_YEARISH}),),
+    "blank": (frozenset({_GAP}),),
 }
-
-
-def _could_match(kind: str, features: set[str]) -> bool:
-    return all(not features.isdisjoint(needed) for needed in _NEEDS[kind])
+# The patterns in their order, each with what it needs.
+_SCREENED = tuple((kind, pattern, _NEEDS[kind]) for kind, pattern in _PATTERNS)
 
 
 def _features(sentence: str) -> set[str]:
     features = set(_LETTERS.findall(sentence.lower()))
-    if any(c.isdigit() for c in sentence):
+    if any(map(str.isdigit, sentence)):
         features.add(_DIGIT)
+        if _YEAR_LIKE.search(sentence):
+            features.add(_YEARISH)
+    if _GAP_LIKE.search(sentence):
+        features.add(_GAP)
     return features
 
 
@@ -240,8 +247,8 @@ def find_date_mentions(
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
     features = _features(sentence)
-    for kind, pattern in _PATTERNS:
-        if not _could_match(kind, features):
+    for kind, pattern, needs in _SCREENED:
+        if any(features.isdisjoint(needed) for needed in needs):
             continue
         for match in pattern.finditer(sentence):
             start, end = match.span()
@@ -426,6 +433,8 @@ _BLANK_INSIDE = re.compile(r"\s+(?:on|since|from|until|by|in)\s+(?=[,.])", re.IG
 
 def without_blank_dates(text: str) -> str:
     """Close the gap a missing date leaves: "announced on , that" reads "announced that"."""
+    if _GAP_LIKE.search(text) is None:
+        return text  # every gap has a blank before its comma or full stop
     tidied = _BLANK_AT_START.sub("", text)
     if tidied != text and tidied:
         tidied = tidied[0].upper() + tidied[1:]

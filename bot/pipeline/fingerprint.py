@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from rapidfuzz import fuzz, process
@@ -18,6 +20,7 @@ RETOLD_SHARED_WORDS = 2  # and the content words it must share with it (fewer if
 # Retold share of sentences plus the weighted cosine of the two vocabularies: independent reports
 # of one event score about 0.5 (same facts, own words); a paraphrase of one article about 0.7.
 REWRITE_SCORE = 0.62
+_NO_POSITIONS: itertools.repeat[tuple[int, ...]] = itertools.repeat(())  # a word no sentence has
 
 
 def content_hash(paragraphs: Sequence[str]) -> str:
@@ -96,10 +99,8 @@ def _sharing_words(
     words = _content_words(sentence)
     if not words:
         return []
-    shared: dict[int, int] = {}
-    for word in words:
-        for position in index_of_old.get(word, ()):
-            shared[position] = shared.get(position, 0) + 1
+    # Counted in C, in the order the positions are first met, as a loop over them would.
+    shared = Counter(itertools.chain.from_iterable(map(index_of_old.get, words, _NO_POSITIONS)))
     enough = min(RETOLD_SHARED_WORDS, len(words))
     return [old[position] for position, n in shared.items() if n >= enough]
 

@@ -14,6 +14,7 @@ from bot.pipeline.speakers import (
     DETERMINERS,
     INVERTIBLE_VERBS,
     PRONOUNS,
+    SPEECH_CUES,
     Cast,
     Entity,
     Person,
@@ -307,7 +308,11 @@ class _State:
     def has_speech_verb(self, s: int) -> bool:
         if s not in self.speech:
             tokens = self.sents[s].tokens
-            self.speech[s] = any(is_speech_verb(tokens, k) for k in range(len(tokens)))
+            self.speech[s] = any(
+                is_speech_verb(tokens, k)
+                for k, token in enumerate(tokens)
+                if token.lower in SPEECH_CUES
+            )
         return self.speech[s]
 
     def person(self, index: int | None) -> bool:
@@ -481,7 +486,7 @@ class _State:
         inherited = False
         last = min(last, len(tokens))
         for k in range(last - 1, max(first, last - _VERB_REACH) - 1, -1):
-            if tokens[k].kind == "w" and is_speech_verb(tokens, k):
+            if tokens[k].lower in SPEECH_CUES and is_speech_verb(tokens, k):
                 status, found = self.subject_of(s, k)
                 if status != _INHERIT:
                     return status, found
