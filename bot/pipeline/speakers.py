@@ -592,7 +592,7 @@ def _joins(tokens: Sequence[Token], left: tuple[int, int], start: int, end: int)
         return False
     if gap[0].lower == "the":
         return False
-    return any(tokens[k].lower in ORG_NOUNS | _ORG_HEADS for k in range(left[0], left[1]))
+    return any(tokens[k].lower in _ORG_WORDS for k in range(left[0], left[1]))
 
 
 # Nouns that head an organisation's name before "of"/"for": "Institute for ...".
@@ -601,6 +601,8 @@ _ORG_HEADS = frozenset(
     organization association federation league office department agency commission committee
     court academy museum society union""".split()
 )
+# Words that make a capitalised run an organisation's name, joined once rather than per test.
+_ORG_WORDS = ORG_NOUNS | _ORG_HEADS
 
 
 def _role_before(tokens: Sequence[Token], start: int, paragraph: str) -> tuple[str | None, int]:
@@ -749,9 +751,7 @@ def _name_part(tokens: Sequence[Token], start: int, end: int) -> tuple[int, int]
         start += 1
     # An organisation's name keeps its words ("Health Ministry", "Ministry of Foreign
     # Affairs"); only a title after it starts a person's name: "Bank of X Governor Y Z".
-    org_at = max(
-        (k for k in range(start, end) if tokens[k].lower in ORG_NOUNS | _ORG_HEADS), default=-1
-    )
+    org_at = max((k for k in range(start, end) if tokens[k].lower in _ORG_WORDS), default=-1)
     last_role = -1
     for k in range(max(start, org_at + 1), end):
         word = tokens[k].base
@@ -808,7 +808,7 @@ def analyse(paragraphs: Sequence[str], sentences: Sequence[SentenceTokens] | Non
             if start >= end:
                 continue
             if end - start > 4 and not any(
-                tokens[k].lower in ORG_NOUNS | _ORG_HEADS for k in range(start, end)
+                tokens[k].lower in _ORG_WORDS for k in range(start, end)
             ):
                 continue
             if any(not tokens[k].text[:1].isalpha() for k in range(start, end)):
