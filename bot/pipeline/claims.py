@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from bot.pipeline.dates import without_blank_dates
-from bot.pipeline.text import Sentence, fold, sentences, stems, words
+from bot.pipeline.text import Sentence, fold, may_contain, sentences, stems, words
 
 SAME_CLAIM = 0.5  # similarity at or above which two sentences state the same thing
 RELATED_CLAIM = 0.3  # similarity at which two sentences are about the same thing
@@ -35,6 +35,10 @@ _TEMPORAL = re.compile(
     r"([^,.;]{3,80})",
     re.IGNORECASE,
 )
+# Every match of _CONDITIONAL holds one of the first words, every match of _TEMPORAL one of the
+# second: a statement with none of them is not searched.
+_CONDITIONAL_CUES = ("if", "should", "unless", "in the event", "in case", "provided that")
+_TEMPORAL_CUES = ("as soon as", "once", "after", "following", "when")
 _QUOTE_MARKS = '"“”«»'
 _UNKNOWN_RARITY = itertools.repeat(1.0)  # the weight of a word `rarity` does not know
 _VAGUE_START = re.compile(r"^(?:he|she|it|they|this|that|these|those|but|and|however)\b", re.I)
@@ -111,10 +115,10 @@ def quantities(text: str) -> list[Quantity]:
 
 def condition_of(text: str) -> tuple[str, str] | None:
     """The condition a statement hangs on, if any: ("if", "russia breach the terms")."""
-    conditional = _CONDITIONAL.search(text)
+    conditional = may_contain(text, _CONDITIONAL_CUES) and _CONDITIONAL.search(text)
     if conditional:
         return ("if", _clause(conditional.group(1)))
-    temporal = _TEMPORAL.search(text)
+    temporal = may_contain(text, _TEMPORAL_CUES) and _TEMPORAL.search(text)
     if temporal:
         return ("when", _clause(temporal.group(1)))
     return None

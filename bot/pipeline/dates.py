@@ -9,6 +9,8 @@ from enum import StrEnum
 
 import dateparser
 
+from bot.pipeline.text import may_contain
+
 
 class Precision(StrEnum):
     DAY = "day"
@@ -168,13 +170,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 # Something every date expression has: a digit, a month, weekday or season, a word for a
-# stretch of time, or the stray comma of a blank date.
-_TRIGGER = re.compile(
-    r"\d|\s[,.]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun"
-    r"|spring|summer|autumn|fall|winter|yesterday|today|tonight|tomorrow|overnight|night|ago"
-    r"|week|month|year|days?)",
-    re.IGNORECASE,
-)
+# stretch of time, or the stray comma of a blank date. The words are looked for only in
+# sentences whose lower case has one of them.
+_TRIGGER_WORDS = (
+    "jan feb mar apr may jun jul aug sep oct nov dec mon tue wed thu fri sat sun spring summer "
+    "autumn fall winter yesterday today tonight tomorrow overnight night ago week month year day"
+).split()
+_TRIGGER_FIGURE = re.compile(r"\d|\s[,.]")
+_TRIGGER_WORD = re.compile(r"\b(?:" + "|".join(_TRIGGER_WORDS) + ")", re.IGNORECASE)
 _DAY_KINDS = frozenset({"iso", "month_day_year", "day_month_year", "month_day", "day_month"})
 
 # What a sentence must contain for a pattern to have a chance: a digit, a year-like number, a
@@ -237,12 +240,18 @@ class DateMention:
     applies_to_following: bool = False
 
 
+def _has_trigger(sentence: str) -> bool:
+    return _TRIGGER_FIGURE.search(sentence) is not None or (
+        may_contain(sentence, _TRIGGER_WORDS) and _TRIGGER_WORD.search(sentence) is not None
+    )
+
+
 def find_date_mentions(
     sentence: str, anchor: dt.date | None, previous: FuzzyDate | None = None
 ) -> list[DateMention]:
     """Every date expression in `sentence`, left to right; relative ones need an anchor (the
     article's date) and "the following day" the last day the text named (`previous`)."""
-    if not _TRIGGER.search(sentence):
+    if not _has_trigger(sentence):
         return []  # most sentences have no date: one scan instead of one per pattern
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []

@@ -24,6 +24,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202
 # run would, without rebuilding it around each of its spaces.
 _BLANKS = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
 _INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
+# The characters that case-insensitive matching takes for an ASCII letter although they are not
+# ASCII (İ, ı, ſ and the Kelvin sign): text that has none holds a case-insensitive match of an
+# ASCII word only where its lower case holds the word.
+_ODD_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
 # Texts are split, worded and folded by several stages in turn (the cleaner, the copy check,
 # quotes, claims, events): each result is kept for the next stage to reuse.
 _TEXT_CACHE = 8192
@@ -103,6 +107,16 @@ def words(text: str) -> tuple[str, ...]:
 def content_words(text: str) -> list[str]:
     """Lower-cased words that carry meaning: no stopwords, no one-letter tokens."""
     return [w for w in (t.lower() for t in words(text)) if len(w) > 1 and w not in STOPWORDS]
+
+
+def may_contain(text: str, cues: Sequence[str]) -> bool:
+    """False only when no case-insensitive match of a pattern can be in `text`, for a pattern
+    whose every match contains one of `cues` (lower-case ASCII). A few substring searches at C
+    speed tell, where a case-insensitive pattern tries every position of the text in turn."""
+    if _ODD_CASE.search(text) is not None:
+        return True
+    lowered = text.lower()
+    return any(cue in lowered for cue in cues)
 
 
 @functools.lru_cache(maxsize=_TEXT_CACHE)
