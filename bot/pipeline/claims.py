@@ -16,8 +16,9 @@ from bot.pipeline.text import Sentence, fold, may_contain, sentences, stems, wor
 SAME_CLAIM = 0.5  # similarity at or above which two sentences state the same thing
 RELATED_CLAIM = 0.3  # similarity at which two sentences are about the same thing
 
+# The lookahead lets a search skip to the next digit instead of trying the pattern everywhere.
 _NUMBER = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(%|percent|per cent))?"
+    r"(?=\d)(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(%|percent|per cent))?"
     r"(?:\s+([A-Za-z-]+))?"
     r"(?:\s+([A-Za-z-]+))?"
 )
@@ -104,7 +105,7 @@ def quantities(text: str) -> list[Quantity]:
         if unit:
             found.append(Quantity(value, unit))
     tokens = words(text)
-    for word_index, word in enumerate(w.lower() for w in tokens):
+    for word_index, word in enumerate(map(str.lower, tokens)):
         if word in _NUMBER_WORDS:
             following = tokens[word_index + 1 : word_index + 3]
             unit = _unit_word(*[*following, None, None][:2])
@@ -149,7 +150,9 @@ def similarity(
     weight_a, weight_b = weight(a.terms), weight(b.terms)
     jaccard = shared / (weight_a + weight_b - shared)
     overlap = shared / min(weight_a, weight_b)
-    order = fuzz.token_sort_ratio(_in_order(a.terms), _in_order(b.terms)) / 100
+    # The token-sort ratio of the two word lists: they are kept sorted and joined, and words
+    # have no blanks in them, so sorting them again would change nothing.
+    order = fuzz.ratio(_in_order(a.terms), _in_order(b.terms)) / 100
     penalty = 0.2 if len(shared_terms) < 3 else 0.0
     return 0.4 * jaccard + 0.4 * overlap + 0.2 * order - penalty
 

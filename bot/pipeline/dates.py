@@ -257,7 +257,7 @@ def find_date_mentions(
     found: list[DateMention] = []
     features = _features(sentence)
     for kind, pattern, needs in _SCREENED:
-        if any(features.isdisjoint(needed) for needed in needs):
+        if any(map(features.isdisjoint, needs)):
             continue
         for match in pattern.finditer(sentence):
             start, end = match.span()

@@ -27,10 +27,16 @@ def content_hash(paragraphs: Sequence[str]) -> str:
     return hashlib.sha256(fold(" ".join(paragraphs)).encode()).hexdigest()
 
 
-@functools.lru_cache(maxsize=1024)
 def shingles(text: str) -> frozenset[int]:
     """Hashes of the word 5-grams (the whole text when shorter), for comparing texts within one
     process: Python's string hashing differs between processes, so they are never stored."""
+    # Line breaks part words as spaces do: an article joined by either is one text, kept once
+    # for when it is new and for when it is compared with later ones as a stored body.
+    return _shingles(text.replace("\n", " "))
+
+
+@functools.lru_cache(maxsize=1024)
+def _shingles(text: str) -> frozenset[int]:
     tokens = fold(text).split()
     if len(tokens) < SHINGLE:
         return frozenset({hash(tuple(tokens))}) if tokens else frozenset()

@@ -106,7 +106,7 @@ def words(text: str) -> tuple[str, ...]:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased words that carry meaning: no stopwords, no one-letter tokens."""
-    return [w for w in (t.lower() for t in words(text)) if len(w) > 1 and w not in STOPWORDS]
+    return [w for w in map(str.lower, words(text)) if len(w) > 1 and w not in STOPWORDS]
 
 
 def may_contain(text: str, cues: Sequence[str]) -> bool:
