@@ -81,7 +81,10 @@ def claim_candidates(paragraphs: Sequence[str]) -> list[ClaimCandidate]:
     return found
 
 
+@functools.lru_cache(maxsize=20_000)
 def describe_claim(text: str) -> ClaimCandidate:
+    """A statement's words, figures and condition. Kept per text: the claims an article adds
+    are the statements it was just read for, and later articles are compared with them."""
     return ClaimCandidate(
         text=text,
         terms=frozenset(stems(text)),

@@ -211,10 +211,11 @@ def tokenize(paragraph: str, start: int = 0, end: int | None = None) -> list[Tok
     stop = len(paragraph) if end is None else end
     make = tuple.__new__  # skips NamedTuple's slower constructor: this runs for every word
     tokens: list[Token] = []
+    append = tokens.append
     for match in _TOKEN.finditer(paragraph, start, stop):
         value = match.group()
         first, last = match.span()
-        tokens.append(make(Token, (value, value.lower(), first, last, match.lastgroup or "p")))
+        append(make(Token, (value, value.lower(), first, last, match.lastgroup or "p")))
     return tokens
 
 
@@ -228,11 +229,14 @@ def fold(value: str) -> str:
     return text.fold(value)
 
 
+# The role tests run for nearly every capitalised word, and an article repeats its words.
+@lru_cache(maxsize=8192)
 def _is_role_word(word: str) -> bool:
     lower = word.lower()
     return lower in ROLE_WORDS or ("-" in lower and any(p in ROLE_HEADS for p in lower.split("-")))
 
 
+@lru_cache(maxsize=8192)
 def _is_role_head(word: str) -> bool:
     lower = word.lower()
     return lower in ROLE_HEADS or ("-" in lower and any(p in ROLE_HEADS for p in lower.split("-")))
