@@ -105,24 +105,28 @@ def _retells(sentence: str, candidates: Sequence[str], ratio: int) -> bool:
 
 
 def _sharing_words(sentence: str, old: Sequence[str], index_of_old: Mapping[str, int]) -> list[str]:
-    """The old sentences that share enough content words with `sentence` to retell it, in
-    their order."""
+    """The old sentences that share enough content words with `sentence` to retell it: those
+    sharing the most first (four or more, three, then fewer), as the likeliest to be retold,
+    and in their order among equals."""
     words = _content_words(sentence)
     if not words:
         return []
-    # The sentences met once and those met at least twice, as bit sets: a few integer
+    # The sentences met at least once, twice, three and four times, as bit sets: a few integer
     # operations per word instead of a count per sentence position.
-    once = twice = 0
+    once = twice = three = four = 0
     for word in words:
         positions = index_of_old.get(word, 0)
+        four |= three & positions
+        three |= twice & positions
         twice |= once & positions
         once |= positions
     chosen = twice if min(RETOLD_SHARED_WORDS, len(words)) == 2 else once
     found: list[str] = []
-    while chosen:
-        lowest = chosen & -chosen
-        found.append(old[lowest.bit_length() - 1])
-        chosen ^= lowest
+    for group in (chosen & four, chosen & three & ~four, chosen & ~three):
+        while group:
+            lowest = group & -group
+            found.append(old[lowest.bit_length() - 1])
+            group ^= lowest
     return found
 
 
