@@ -81,16 +81,21 @@ def claim_candidates(paragraphs: Sequence[str]) -> list[ClaimCandidate]:
     return found
 
 
-@functools.lru_cache(maxsize=20_000)
 def describe_claim(text: str) -> ClaimCandidate:
-    """A statement's words, figures and condition. Kept per text: the claims an article adds
-    are the statements it was just read for, and later articles are compared with them."""
+    """A statement's words, figures and condition."""
+    terms, figures, condition = _described(text)
+    # A new set each time, built as it always was: the order a set is summed in can move a
+    # similarity by a rounding error, and two statements with equal texts are two sets.
     return ClaimCandidate(
-        text=text,
-        terms=frozenset(stems(text)),
-        quantities=tuple(quantities(text)),
-        condition=condition_of(text),
+        text=text, terms=frozenset(terms), quantities=figures, condition=condition
     )
+
+
+@functools.lru_cache(maxsize=20_000)
+def _described(text: str) -> tuple[tuple[str, ...], tuple[Quantity, ...], tuple[str, str] | None]:
+    """Kept per text: the claims an article adds are the statements it was just read for, and
+    later articles are compared with them."""
+    return stems(text), tuple(quantities(text)), condition_of(text)
 
 
 def quantities(text: str) -> list[Quantity]:
