@@ -4,6 +4,7 @@ main-text extractor, then the cleaner. The result is a `Document`: clean paragra
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -162,10 +163,12 @@ def _from_html(html: str, url: str | None) -> tuple[dict[str, str], str]:
 
 
 def is_english(paragraphs: tuple[str, ...]) -> bool:
-    tokens = [w.lower() for p in paragraphs[:20] for w in words(p)][:2000]
+    leading = itertools.chain.from_iterable(map(words, paragraphs[:20]))
+    tokens = list(itertools.islice(leading, 2000))
     if len(tokens) < 30:
         return True  # too little text to tell
-    return sum(1 for t in tokens if t in STOPWORDS) >= ENGLISH_SHARE * len(tokens)
+    function_words = sum(map(STOPWORDS.__contains__, map(str.lower, tokens)))
+    return function_words >= ENGLISH_SHARE * len(tokens)
 
 
 def _first_date(lines: tuple[str, ...]) -> dt.date | None:
