@@ -215,6 +215,9 @@ _NEEDS: dict[str, tuple[frozenset[str], ...]] = {
 }
 # The patterns in their order, each with what it needs.
 _SCREENED = tuple((kind, pattern, _NEEDS[kind]) for kind, pattern in _PATTERNS)
+# What some pattern needs last (its rarest need): a sentence with none of it has no date, as
+# most sentences with a figure have not.
+_LAST_NEEDS = frozenset().union(*(needs[-1] for needs in _NEEDS.values()))
 
 
 def _features(sentence: str) -> set[str]:
@@ -256,6 +259,8 @@ def find_date_mentions(
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
     features = _features(sentence)
+    if features.isdisjoint(_LAST_NEEDS):
+        return []
     for kind, pattern, needs in _SCREENED:
         if any(map(features.isdisjoint, needs)):
             continue

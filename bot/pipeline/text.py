@@ -174,4 +174,10 @@ def stem(word: str) -> str:
 @functools.lru_cache(maxsize=_TEXT_CACHE)
 def stems(text: str) -> tuple[str, ...]:
     """Stemmed content words, numbers left out: the vocabulary used to compare statements."""
-    return tuple(stem(w) for w in content_words(text) if not w[0].isdigit())
+    # The words content_words keeps, less the numbers, in one pass over the text's words.
+    kept = [
+        w
+        for w in map(str.lower, words(text))
+        if len(w) > 1 and w not in STOPWORDS and not w[0].isdigit()
+    ]
+    return tuple(map(stem, kept))
