@@ -9,6 +9,8 @@ from enum import StrEnum
 
 import dateparser
 
+from bot.pipeline.text import may_contain
+
 
 class Precision(StrEnum):
     DAY = "day"
@@ -168,53 +170,64 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 # Something every date expression has: a digit, a month, weekday or season, a word for a
-# stretch of time, or the stray comma of a blank date.
-_TRIGGER = re.compile(
-    r"\d|\s[,.]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun"
-    r"|spring|summer|autumn|fall|winter|yesterday|today|tonight|tomorrow|overnight|night|ago"
-    r"|week|month|year|days?)",
-    re.IGNORECASE,
-)
+# stretch of time, or the stray comma of a blank date. The words are looked for only in
+# sentences whose lower case has one of them.
+_TRIGGER_WORDS = (
+    "jan feb mar apr may jun jul aug sep oct nov dec mon tue wed thu fri sat sun spring summer "
+    "autumn fall winter yesterday today tonight tomorrow overnight night ago week month year day"
+).split()
+_TRIGGER_FIGURE = re.compile(r"\d|\s[,.]")
+_TRIGGER_WORD = re.compile(r"\b(?:" + "|".join(_TRIGGER_WORDS) + ")", re.IGNORECASE)
 _DAY_KINDS = frozenset({"iso", "month_day_year", "day_month_year", "month_day", "day_month"})
 
-# What a sentence must contain for a pattern to have a chance: a digit, and/or one of the
-# words (lower case, as split by _LETTERS). Testing them costs one scan of the sentence; trying
-# every pattern on every sentence was the date finder's main cost.
+# What a sentence must contain for a pattern to have a chance: a digit, a year-like number, a
+# blank before a comma or full stop, and/or one of the words (lower case, as split by _LETTERS).
+# Testing them costs a few scans of the sentence; trying every pattern on every sentence was the
+# date finder's main cost, and most sentences with a figure have no year in them.
 _DIGIT = "digit"
+_YEARISH = "<year>"  # four digits from 1800 to 2099: every pattern with a year needs one
+_GAP = "<gap>"  # a blank right before "," or ".": what a blank date leaves
 _LETTERS = re.compile(r"[^\W\d_]+")
+_YEAR_LIKE = re.compile(r"(?:1[89]|20)\d\d")
+_GAP_LIKE = re.compile(r"\s[,.]")
 _MONTH_WORDS = frozenset(MONTHS)
 _NEEDS: dict[str, tuple[frozenset[str], ...]] = {
-    "iso": (frozenset({_DIGIT}),),
-    "month_day_year": (frozenset({_DIGIT}), _MONTH_WORDS),
-    "day_month_year": (frozenset({_DIGIT}), _MONTH_WORDS),
-    "month_year": (frozenset({_DIGIT}), _MONTH_WORDS),
+    "iso": (frozenset({_YEARISH}),),
+    "month_day_year": (frozenset({_YEARISH}), _MONTH_WORDS),
+    "day_month_year": (frozenset({_YEARISH}), _MONTH_WORDS),
+    "month_year": (frozenset({_YEARISH}), _MONTH_WORDS),
     "month_day": (frozenset({_DIGIT}), _MONTH_WORDS),
     "day_month": (frozenset({_DIGIT}), _MONTH_WORDS),
     "day_after_that": (frozenset({"day"}),),
     "relative_day": (frozenset({"day", "days"}),),
     "ago": (frozenset({"ago"}),),
     "season": (frozenset(SEASONS),),
-    "season_year": (frozenset({_DIGIT}), frozenset(SEASONS)),
+    "season_year": (frozenset({_YEARISH}), frozenset(SEASONS)),
     "period": (frozenset({"week", "month", "year"}),),
     "weekday": (frozenset(WEEKDAYS),),
     "yesterday": (frozenset({"yesterday", "night", "overnight"}),),
     "today": (frozenset({"today", "tonight", "morning", "evening", "afternoon"}),),
     "tomorrow": (frozenset({"tomorrow"}),),
-    "decade": (frozenset({_DIGIT}),),
+    "decade": (frozenset({_YEARISH}),),
     "month": (_MONTH_WORDS,),
-    "year": (frozenset({_DIGIT}),),
-    "blank": (),
+    "year": (frozenset({_YEARISH}),),
+    "blank": (frozenset({_GAP}),),
 }
-
-
-def _could_match(kind: str, features: set[str]) -> bool:
-    return all(not features.isdisjoint(needed) for needed in _NEEDS[kind])
+# The patterns in their order, each with what it needs.
+_SCREENED = tuple((kind, pattern, _NEEDS[kind]) for kind, pattern in _PATTERNS)
+# What some pattern needs last (its rarest need): a sentence with none of it has no date, as
+# most sentences with a figure have not.
+_LAST_NEEDS = frozenset().union(*(needs[-1] for needs in _NEEDS.values()))
 
 
 def _features(sentence: str) -> set[str]:
     features = set(_LETTERS.findall(sentence.lower()))
-    if any(c.isdigit() for c in sentence):
+    if any(map(str.isdigit, sentence)):
         features.add(_DIGIT)
+        if _YEAR_LIKE.search(sentence):
+            features.add(_YEARISH)
+    if _GAP_LIKE.search(sentence):
+        features.add(_GAP)
     return features
 
 
@@ -230,18 +243,26 @@ class DateMention:
     applies_to_following: bool = False
 
 
+def _has_trigger(sentence: str) -> bool:
+    return _TRIGGER_FIGURE.search(sentence) is not None or (
+        may_contain(sentence, _TRIGGER_WORDS) and _TRIGGER_WORD.search(sentence) is not None
+    )
+
+
 def find_date_mentions(
     sentence: str, anchor: dt.date | None, previous: FuzzyDate | None = None
 ) -> list[DateMention]:
     """Every date expression in `sentence`, left to right; relative ones need an anchor (the
     article's date) and "the following day" the last day the text named (`previous`)."""
-    if not _TRIGGER.search(sentence):
+    if not _has_trigger(sentence):
         return []  # most sentences have no date: one scan instead of one per pattern
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
     features = _features(sentence)
-    for kind, pattern in _PATTERNS:
-        if not _could_match(kind, features):
+    if features.isdisjoint(_LAST_NEEDS):
+        return []
+    for kind, pattern, needs in _SCREENED:
+        if any(map(features.isdisjoint, needs)):
             continue
         for match in pattern.finditer(sentence):
             start, end = match.span()
@@ -426,6 +447,8 @@ _BLANK_INSIDE = re.compile(r"\s+(?:on|since|from|until|by|in)\s+(?=[,.])", re.IG
 
 def without_blank_dates(text: str) -> str:
     """Close the gap a missing date leaves: "announced on , that" reads "announced that"."""
+    if _GAP_LIKE.search(text) is None:
+        return text  # every gap has a blank before its comma or full stop
     tidied = _BLANK_AT_START.sub("", text)
     if tidied != text and tidied:
         tidied = tidied[0].upper() + tidied[1:]

@@ -43,8 +43,9 @@ def extract_events(
     found: list[EventCandidate] = []
     last_person: str | None = None
     last_day: FuzzyDate | None = None  # for "the following day"
+    forms = _name_forms(people)
     for sentence in sentences(paragraphs):
-        mentioned = _last_named(sentence.text, people)
+        mentioned = _last_named(sentence.text, forms)
         if sentence.text[:1] in _QUOTE_MARKS:
             last_person = mentioned or last_person
             continue  # somebody's words, not the writer's account of what happened
@@ -69,13 +70,22 @@ def extract_events(
 _PRONOUN_START = re.compile(r"^(?:He|She)\b")
 
 
-def _last_named(sentence: str, people: Sequence[tuple[str, Sequence[str]]]) -> str | None:
+def _name_forms(
+    people: Sequence[tuple[str, Sequence[str]]],
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Each person with the forms of their name worth looking for, found once per article
+    rather than once per sentence."""
+    return [
+        (name, tuple(f for f in {name, *forms, *name.split()[-1:]} if len(f) >= 3))
+        for name, forms in people
+    ]
+
+
+def _last_named(sentence: str, people: Sequence[tuple[str, tuple[str, ...]]]) -> str | None:
     """The person named last in the sentence, by any form of their name."""
     latest: tuple[int, str] | None = None
     for name, forms in people:
-        for form in {name, *forms, name.split()[-1]}:
-            if len(form) < 3:
-                continue
+        for form in forms:
             at = sentence.rfind(form)
             if at >= 0 and (latest is None or at > latest[0]):
                 latest = (at, name)

@@ -7,14 +7,16 @@ import hashlib
 import math
 from collections.abc import Mapping, Sequence
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.pipeline.text import STOPWORDS, fold, sentences
 
 SHINGLE = 5
 COPY_CONTAINMENT = 0.8  # this share of word 5-grams in common makes a syndicated copy
 RETOLD_RATIO = 60  # rapidfuzz token-set ratio at which a sentence retells another
-RETOLD_SHARED_WORDS = 2  # and the content words it must share with it (fewer if it has fewer)
+# And the content words it must share with it (fewer if it has fewer); 1 or 2, as the sentences
+# sharing them are found by seeing which are met once and which twice.
+RETOLD_SHARED_WORDS = 2
 # Retold share of sentences plus the weighted cosine of the two vocabularies: independent reports
 # of one event score about 0.5 (same facts, own words); a paraphrase of one article about 0.7.
 REWRITE_SCORE = 0.62
@@ -25,10 +27,16 @@ def content_hash(paragraphs: Sequence[str]) -> str:
     return hashlib.sha256(fold(" ".join(paragraphs)).encode()).hexdigest()
 
 
-@functools.lru_cache(maxsize=1024)
 def shingles(text: str) -> frozenset[int]:
     """Hashes of the word 5-grams (the whole text when shorter), for comparing texts within one
     process: Python's string hashing differs between processes, so they are never stored."""
+    # Line breaks part words as spaces do: an article joined by either is one text, kept once
+    # for when it is new and for when it is compared with later ones as a stored body.
+    return _shingles(text.replace("\n", " "))
+
+
+@functools.lru_cache(maxsize=1024)
+def _shingles(text: str) -> frozenset[int]:
     tokens = fold(text).split()
     if len(tokens) < SHINGLE:
         return frozenset({hash(tuple(tokens))}) if tokens else frozenset()
@@ -79,9 +87,7 @@ def _retold_share(
     if possible / len(new) + plus < needed:
         return possible / len(new)
     for sentence, candidates in zip(new, choices, strict=True):
-        if not candidates or process.extractOne(
-            sentence, candidates, scorer=fuzz.token_set_ratio, score_cutoff=ratio
-        ):
+        if not candidates or _retells(sentence, candidates, ratio):
             continue
         possible -= 1
         if possible / len(new) + plus < needed:
@@ -89,19 +95,39 @@ def _retold_share(
     return possible / len(new)
 
 
-def _sharing_words(
-    sentence: str, old: Sequence[str], index_of_old: Mapping[str, list[int]]
-) -> list[str]:
-    """The old sentences that share enough content words with `sentence` to retell it."""
+def _retells(sentence: str, candidates: Sequence[str], ratio: int) -> bool:
+    """Whether one of the old sentences reaches `ratio` with this one: the first that does
+    settles it, where finding the best of them would score every one."""
+    for candidate in candidates:
+        if fuzz.token_set_ratio(sentence, candidate, score_cutoff=ratio) >= ratio:
+            return True
+    return False
+
+
+def _sharing_words(sentence: str, old: Sequence[str], index_of_old: Mapping[str, int]) -> list[str]:
+    """The old sentences that share enough content words with `sentence` to retell it: those
+    sharing the most first (four or more, three, then fewer), as the likeliest to be retold,
+    and in their order among equals."""
     words = _content_words(sentence)
     if not words:
         return []
-    shared: dict[int, int] = {}
+    # The sentences met at least once, twice, three and four times, as bit sets: a few integer
+    # operations per word instead of a count per sentence position.
+    once = twice = three = four = 0
     for word in words:
-        for position in index_of_old.get(word, ()):
-            shared[position] = shared.get(position, 0) + 1
-    enough = min(RETOLD_SHARED_WORDS, len(words))
-    return [old[position] for position, n in shared.items() if n >= enough]
+        positions = index_of_old.get(word, 0)
+        four |= three & positions
+        three |= twice & positions
+        twice |= once & positions
+        once |= positions
+    chosen = twice if min(RETOLD_SHARED_WORDS, len(words)) == 2 else once
+    found: list[str] = []
+    for group in (chosen & four, chosen & three & ~four, chosen & ~three):
+        while group:
+            lowest = group & -group
+            found.append(old[lowest.bit_length() - 1])
+            group ^= lowest
+    return found
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -111,12 +137,13 @@ def _content_words(sentence: str) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _word_index(sentences_: tuple[str, ...]) -> dict[str, list[int]]:
-    """Content word -> the positions of the sentences using it."""
-    index: dict[str, list[int]] = {}
+def _word_index(sentences_: tuple[str, ...]) -> dict[str, int]:
+    """Content word -> the set of the positions of the sentences using it, as bits."""
+    index: dict[str, int] = {}
     for position, sentence in enumerate(sentences_):
+        bit = 1 << position
         for word in _content_words(sentence):
-            index.setdefault(word, []).append(position)
+            index[word] = index.get(word, 0) | bit
     return index
 
 

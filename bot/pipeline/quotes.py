@@ -14,6 +14,7 @@ from bot.pipeline.speakers import (
     DETERMINERS,
     INVERTIBLE_VERBS,
     PRONOUNS,
+    SPEECH_CUES,
     Cast,
     Entity,
     Person,
@@ -51,6 +52,7 @@ _CLOSERS = frozenset("”»’›")
 _AFTER_OPEN = frozenset('([{—–-/"“„‟«‘‚‹')
 _BEFORE_CLOSE = frozenset('.,;:!?)]}—–…"”»’›')
 _TRAILING = " \t\n.,;:!?…"
+_LAST_MARKS = _CLOSERS | _DOUBLE | {"'"}  # a quote's closing mark, kept when it is masked
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +221,7 @@ def _mask(paragraphs: Sequence[str], raws: Sequence[_Raw]) -> list[str]:
         for p, start, end in raw.regions:
             region = paragraphs[p][start:end]
             keep = len(region)
-            if region and region[-1] in _CLOSERS | _DOUBLE | {"'"}:
+            if region and region[-1] in _LAST_MARKS:
                 keep -= 1
             keep = len(region[:keep].rstrip(_TRAILING))
             row = chars[p]
@@ -307,7 +309,11 @@ class _State:
     def has_speech_verb(self, s: int) -> bool:
         if s not in self.speech:
             tokens = self.sents[s].tokens
-            self.speech[s] = any(is_speech_verb(tokens, k) for k in range(len(tokens)))
+            self.speech[s] = any(
+                is_speech_verb(tokens, k)
+                for k, token in enumerate(tokens)
+                if token.lower in SPEECH_CUES
+            )
         return self.speech[s]
 
     def person(self, index: int | None) -> bool:
@@ -481,7 +487,7 @@ class _State:
         inherited = False
         last = min(last, len(tokens))
         for k in range(last - 1, max(first, last - _VERB_REACH) - 1, -1):
-            if tokens[k].kind == "w" and is_speech_verb(tokens, k):
+            if tokens[k].lower in SPEECH_CUES and is_speech_verb(tokens, k):
                 status, found = self.subject_of(s, k)
                 if status != _INHERIT:
                     return status, found
@@ -809,6 +815,9 @@ def _only_quotes(state: _State, s: int) -> bool:
     return all(t.kind != "w" for t in state.sents[s].tokens)
 
 
+_TOPIC_PRONOUNS = PRONOUNS | {"his", "her"}
+
+
 def _update_topic(state: _State, s: int, speakers: list[int]) -> None:
     sent = state.sents[s]
     subject: int | None = speakers[0] if speakers else None
@@ -823,5 +832,5 @@ def _update_topic(state: _State, s: int, speakers: list[int]) -> None:
         state.topic_para = sent.paragraph
         return
     words = [t for t in sent.tokens if t.kind == "w"]
-    if words[:1] and words[0].lower in PRONOUNS | {"his", "her"}:
+    if words[:1] and words[0].lower in _TOPIC_PRONOUNS:
         state.topic_para = sent.paragraph

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -12,7 +13,11 @@ PROFILE_TERMS = 40  # the article's most frequent words that are compared with t
 
 def article_terms(paragraphs: Sequence[str], limit: int = PROFILE_TERMS) -> Counter[str]:
     """The article's most frequent meaningful words (stemmed), with their counts."""
-    counts = Counter(w for p in paragraphs for w in stems(p) if len(w) > 2)
+    # Counted at C speed, short words dropped after: the words kept are counted, and ordered
+    # among equals, as if only they had been counted.
+    counts = Counter(itertools.chain.from_iterable(map(stems, paragraphs)))
+    for short in [w for w in counts if len(w) <= 2]:
+        del counts[short]
     return Counter(dict(counts.most_common(limit)))
 
 

@@ -156,6 +156,9 @@ _SPEECH_LEMMAS = {
     "quip": "quipped",
 }
 SPEECH_VERBS = frozenset(w for forms in _SPEECH_LEMMAS.values() for w in forms.split())
+# Every word `is_speech_verb` can accept: testing a token's lower case against it first skips
+# the call for the many words that cannot be one.
+SPEECH_CUES = SPEECH_VERBS | {"according", "words"}
 # Forms that are often nouns ("member states", "a warning"): verbs only right after a subject.
 AMBIGUOUS_VERBS = frozenset(
     """state states note notes report reports claim claims answer answers remark remarks comment
@@ -173,10 +176,13 @@ _REPORTING_VERBS = frozenset("report reports reported wrote writes published cit
 
 # --- tokens -----------------------------------------------------------------------------------
 
+# The three kinds start with different characters, so their order does not change what matches;
+# words come first as most tokens are words, and the lookahead skips blanks without trying each.
 _TOKEN = re.compile(
-    r"(?P<q>_+)"
-    r"|(?P<w>[^\W_]+(?:[’'\-.][^\W_]+)*)"
-    r"|(?P<p>[,;:()\[\]—–]|(?<!\S)-(?!\S)|[.!?…]+)"
+    r"(?=\S)(?:"
+    r"(?P<w>[^\W_]+(?:[’'\-.][^\W_]+)*)"
+    r"|(?P<q>_+)"
+    r"|(?P<p>[,;:()\[\]—–]|(?<!\S)-(?!\S)|[.!?…]+))"
 )
 
 
@@ -205,10 +211,11 @@ def tokenize(paragraph: str, start: int = 0, end: int | None = None) -> list[Tok
     stop = len(paragraph) if end is None else end
     make = tuple.__new__  # skips NamedTuple's slower constructor: this runs for every word
     tokens: list[Token] = []
+    append = tokens.append
     for match in _TOKEN.finditer(paragraph, start, stop):
         value = match.group()
         first, last = match.span()
-        tokens.append(make(Token, (value, value.lower(), first, last, match.lastgroup or "p")))
+        append(make(Token, (value, value.lower(), first, last, match.lastgroup or "p")))
     return tokens
 
 
@@ -222,11 +229,14 @@ def fold(value: str) -> str:
     return text.fold(value)
 
 
+# The role tests run for nearly every capitalised word, and an article repeats its words.
+@lru_cache(maxsize=8192)
 def _is_role_word(word: str) -> bool:
     lower = word.lower()
     return lower in ROLE_WORDS or ("-" in lower and any(p in ROLE_HEADS for p in lower.split("-")))
 
 
+@lru_cache(maxsize=8192)
 def _is_role_head(word: str) -> bool:
     lower = word.lower()
     return lower in ROLE_HEADS or ("-" in lower and any(p in ROLE_HEADS for p in lower.split("-")))
@@ -586,7 +596,7 @@ def _joins(tokens: Sequence[Token], left: tuple[int, int], start: int, end: int)
         return False
     if gap[0].lower == "the":
         return False
-    return any(tokens[k].lower in ORG_NOUNS | _ORG_HEADS for k in range(left[0], left[1]))
+    return any(tokens[k].lower in _ORG_WORDS for k in range(left[0], left[1]))
 
 
 # Nouns that head an organisation's name before "of"/"for": "Institute for ...".
@@ -595,6 +605,8 @@ _ORG_HEADS = frozenset(
     organization association federation league office department agency commission committee
     court academy museum society union""".split()
 )
+# Words that make a capitalised run an organisation's name, joined once rather than per test.
+_ORG_WORDS = ORG_NOUNS | _ORG_HEADS
 
 
 def _role_before(tokens: Sequence[Token], start: int, paragraph: str) -> tuple[str | None, int]:
@@ -743,9 +755,7 @@ def _name_part(tokens: Sequence[Token], start: int, end: int) -> tuple[int, int]
         start += 1
     # An organisation's name keeps its words ("Health Ministry", "Ministry of Foreign
     # Affairs"); only a title after it starts a person's name: "Bank of X Governor Y Z".
-    org_at = max(
-        (k for k in range(start, end) if tokens[k].lower in ORG_NOUNS | _ORG_HEADS), default=-1
-    )
+    org_at = max((k for k in range(start, end) if tokens[k].lower in _ORG_WORDS), default=-1)
     last_role = -1
     for k in range(max(start, org_at + 1), end):
         word = tokens[k].base
@@ -802,7 +812,7 @@ def analyse(paragraphs: Sequence[str], sentences: Sequence[SentenceTokens] | Non
             if start >= end:
                 continue
             if end - start > 4 and not any(
-                tokens[k].lower in ORG_NOUNS | _ORG_HEADS for k in range(start, end)
+                tokens[k].lower in _ORG_WORDS for k in range(start, end)
             ):
                 continue
             if any(not tokens[k].text[:1].isalpha() for k in range(start, end)):

@@ -20,6 +20,17 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s+|$)")
 _WORD = re.compile(r"[^\W_]+(?:[’'\-][^\W_]+)*", re.UNICODE)
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
+# Runs of blanks other than a lone space: replacing only these leaves the text as replacing every
+# run would, without rebuilding it around each of its spaces.
+_BLANKS = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
+_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
+# The characters that case-insensitive matching takes for an ASCII letter although they are not
+# ASCII (İ, ı, ſ and the Kelvin sign): text that has none holds a case-insensitive match of an
+# ASCII word only where its lower case holds the word.
+_ODD_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
+# Texts are split, worded and folded by several stages in turn (the cleaner, the copy check,
+# quotes, claims, events): each result is kept for the next stage to reuse.
+_TEXT_CACHE = 8192
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
@@ -49,7 +60,7 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = _CONTROL.sub("", text)
-    return re.sub(r"[ \t\f\v]+", " ", text)
+    return _BLANKS.sub(" ", text)
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -59,6 +70,11 @@ def split_paragraphs(text: str) -> list[str]:
 
 def split_sentences(paragraph: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of one paragraph."""
+    return list(_sentence_spans(paragraph))
+
+
+@functools.lru_cache(maxsize=_TEXT_CACHE)
+def _sentence_spans(paragraph: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
@@ -74,24 +90,36 @@ def split_sentences(paragraph: str) -> list[tuple[int, int]]:
         start = end
     if paragraph[start:].strip():
         spans.append(_trimmed(paragraph, start, len(paragraph)))
-    return spans
+    return tuple(spans)
 
 
 def sentences(paragraphs: Sequence[str]) -> Iterator[Sentence]:
     for index, paragraph in enumerate(paragraphs):
-        for start, end in split_sentences(paragraph):
+        for start, end in _sentence_spans(paragraph):
             yield Sentence(paragraph[start:end], index, start, end)
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+@functools.lru_cache(maxsize=_TEXT_CACHE)
+def words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text))
 
 
 def content_words(text: str) -> list[str]:
     """Lower-cased words that carry meaning: no stopwords, no one-letter tokens."""
-    return [w for w in (t.lower() for t in words(text)) if len(w) > 1 and w not in STOPWORDS]
+    return [w for w in map(str.lower, words(text)) if len(w) > 1 and w not in STOPWORDS]
 
 
+def may_contain(text: str, cues: Sequence[str]) -> bool:
+    """False only when no case-insensitive match of a pattern can be in `text`, for a pattern
+    whose every match contains one of `cues` (lower-case ASCII). A few substring searches at C
+    speed tell, where a case-insensitive pattern tries every position of the text in turn."""
+    if _ODD_CASE.search(text) is not None:
+        return True
+    lowered = text.lower()
+    return any(cue in lowered for cue in cues)
+
+
+@functools.lru_cache(maxsize=_TEXT_CACHE)
 def fold(text: str) -> str:
     """A comparison key: lower case, no accents, no quote marks or punctuation, single spaces."""
     text = text.replace("’", "'").replace("‘", "'")
@@ -110,7 +138,7 @@ def _is_abbreviation(paragraph: str, dot: int) -> bool:
     if token in _ABBREVIATIONS:
         return True
     # Initials such as "J." or "U.S" in "U.S."
-    return (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token))
+    return (len(token) == 1 and token.isalpha()) or _INITIALS.fullmatch(token) is not None
 
 
 def _trimmed(paragraph: str, start: int, end: int) -> tuple[int, int]:
@@ -143,6 +171,13 @@ def stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
-def stems(text: str) -> list[str]:
+@functools.lru_cache(maxsize=_TEXT_CACHE)
+def stems(text: str) -> tuple[str, ...]:
     """Stemmed content words, numbers left out: the vocabulary used to compare statements."""
-    return [stem(w) for w in content_words(text) if not w[0].isdigit()]
+    # The words content_words keeps, less the numbers, in one pass over the text's words.
+    kept = [
+        w
+        for w in map(str.lower, words(text))
+        if len(w) > 1 and w not in STOPWORDS and not w[0].isdigit()
+    ]
+    return tuple(map(stem, kept))
