@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -1462,7 +1463,7 @@ def opening_words(body: str | None, limit: int = 80) -> str | None:
 class SearchRow:
     source: SourceRow
     title: str | None
-    snippet: str
+    snippet: str | None  # None: asked not to work it out (see search_articles)
 
 
 # PostgreSQL's text search vector of an article: a stored column (migration 0004) with a GIN
@@ -1474,8 +1475,10 @@ SEARCH_VECTOR = "search_vector"
 SEARCH_CANDIDATES = 200
 
 
-# PostgreSQL reads each match from the table, so it looks among the newest articles first, in
-# windows of ids growing eightfold, until the window holds enough candidates.
+# PostgreSQL looks for the candidates among the newest SEARCH_WINDOW ids first, through the
+# index of the vector beside the id (migration 0006), so the scan reads that window's share of
+# the matches, not every match in the store. Words too rare to fill the window are looked up
+# among all matches, which for such words are few.
 SEARCH_WINDOW = 4_000
 EVERY_ID = 2**62  # a window that holds every article
 
@@ -1489,35 +1492,55 @@ _SEARCH_TYPES = (
 
 
 def search_query(
-    dialect: str, words: Sequence[str], limit: int, *, window: int = EVERY_ID
+    dialect: str,
+    words: Sequence[str],
+    limit: int,
+    *,
+    window: int = EVERY_ID,
+    known: Sequence[int] = (),
 ) -> tuple[TextualSelect, dict[str, object]]:
     """The ranked full-text query for `dialect` among the newest `SEARCH_CANDIDATES` matches,
-    in one statement that also reads what a hit shows of its article (_SEARCH_COLUMNS): FTS5
-    with bm25 on SQLite (titles weigh double); on PostgreSQL plainto_tsquery with ts_rank over
-    the indexed vector, among the newest `window` ids, each row also saying how many candidates
-    there were and whether the window held every article."""
+    in one statement that also reads what a hit shows of its article: FTS5 with bm25 on SQLite
+    (titles weigh double); on PostgreSQL plainto_tsquery with ts_rank over the indexed vector,
+    among the newest `window` ids, each row also saying how many candidates there were and
+    whether the window held every article. The articles in `known` get no snippet (NULL): the
+    caller has theirs for these words already."""
     columns = "a.id, a.outlet, a.url, a.published, a.published_inferred, a.title"
     if dialect == "postgresql":
         newest = "(SELECT coalesce(max(id), 0) FROM articles)"
+        # An integer bound, as the id column is, so that the index on (vector, id) takes it.
+        bound, held = (
+            ("", "true")
+            if window >= EVERY_ID
+            else (
+                f"AND id > {newest} - CAST(:window AS integer) ",
+                f"{newest} <= CAST(:window AS integer)",
+            )
+        )
+        # The snippet is worked out after the ranking's LIMIT, for the hits only.
         statement = text(
             "WITH candidates AS (SELECT id FROM articles "
-            f"WHERE {SEARCH_VECTOR} @@ plainto_tsquery('english', :q) "
-            f"AND id > {newest} - CAST(:window AS bigint) ORDER BY id DESC LIMIT :candidates) "
-            f"SELECT {columns}, ts_headline('english', a.body, q, "
-            '\'MaxWords=30, MinWords=15, StartSel="", StopSel=""\'), '
-            f"(SELECT count(*) FROM candidates), {newest} <= CAST(:window AS bigint) "
+            f"WHERE {SEARCH_VECTOR} @@ plainto_tsquery('english', :q) {bound}"
+            "ORDER BY id DESC LIMIT :candidates) "
+            f"SELECT {columns}, CASE WHEN a.id = ANY(CAST(:known AS integer[])) THEN NULL "
+            "ELSE ts_headline('english', a.body, q, "
+            '\'MaxWords=30, MinWords=15, StartSel="", StopSel=""\') END, '
+            f"(SELECT count(*) FROM candidates), {held} "
             "FROM candidates c JOIN articles a ON a.id = c.id, plainto_tsquery('english', :q) q "
             f"ORDER BY ts_rank(a.{SEARCH_VECTOR}, q) DESC, a.id LIMIT :limit"
         )
-        parameters = {"q": " ".join(words), "limit": limit, "window": window}
+        parameters: dict[str, object] = {"q": " ".join(words), "limit": limit}
+        if window < EVERY_ID:
+            parameters["window"] = window
         found = statement.columns(*_SEARCH_TYPES, column("n", Integer), column("all", Boolean))
-        return found, {**parameters, "candidates": SEARCH_CANDIDATES}
+        return found, {**parameters, "candidates": SEARCH_CANDIDATES, "known": list(known)}
     # FTS5 walks its doclists newest rowid first and stops at the cut-off; the rowid bound is
     # pushed into the index, so bm25 and snippets are computed for the candidates only. The
     # ranked hits come first (CROSS JOIN keeps them the outer loop), each found by its id.
     statement = text(
         f"SELECT {columns}, hits.snippet FROM (SELECT rowid AS id, "
-        "snippet(article_search, 1, '', '', '…', 24) AS snippet, "
+        "CASE WHEN rowid IN (SELECT value FROM json_each(:known)) THEN NULL "
+        "ELSE snippet(article_search, 1, '', '', '…', 24) END AS snippet, "
         "bm25(article_search, 2.0, 1.0) AS rank FROM article_search "
         "WHERE article_search MATCH :match AND rowid >= coalesce(("
         "SELECT rowid FROM article_search WHERE article_search MATCH :match "
@@ -1527,33 +1550,37 @@ def search_query(
     )
     match = " ".join('"' + w.replace('"', "") + '"' for w in words)
     parameters = {"match": match, "limit": limit, "last": SEARCH_CANDIDATES - 1}
-    return statement.columns(*_SEARCH_TYPES), parameters
+    return statement.columns(*_SEARCH_TYPES), {**parameters, "known": json.dumps(list(known))}
 
 
 async def search_articles(
-    session: AsyncSession, words: Sequence[str], limit: int = 10
+    session: AsyncSession, words: Sequence[str], limit: int = 10, *, known: Iterable[int] = ()
 ) -> list[SearchRow]:
-    """Articles containing every word, best ranked first: FTS5 on SQLite, tsvector on PostgreSQL."""
+    """Articles containing every word, best ranked first: FTS5 on SQLite, tsvector on
+    PostgreSQL. A hit among `known` comes without its snippet (None)."""
     if not words:
         return []
+    known = sorted(set(known))
     connection = await session.connection()
     if _dialect(session) != "postgresql":
-        statement, parameters = search_query("sqlite", words, limit)
+        statement, parameters = search_query("sqlite", words, limit, known=known)
         return [_search_row(row) for row in await connection.execute(statement, parameters)]
     # The newest SEARCH_CANDIDATES matches are the same in any window that holds that many or
-    # every article, so a window that comes back empty (not saying which it was) gives way to
-    # all of them at once.
-    window = SEARCH_WINDOW
-    while True:
-        statement, parameters = search_query("postgresql", words, limit, window=window)
+    # every article, so a window short of them (or empty, not saying which it was) gives way
+    # to all the matches at once.
+    statement, parameters = search_query(
+        "postgresql", words, limit, window=SEARCH_WINDOW, known=known
+    )
+    rows = list(await connection.execute(statement, parameters))
+    if not rows or (rows[0][7] < SEARCH_CANDIDATES and not rows[0][8]):
+        statement, parameters = search_query("postgresql", words, limit, known=known)
         rows = list(await connection.execute(statement, parameters))
-        if window == EVERY_ID or (rows and (rows[0][7] >= SEARCH_CANDIDATES or rows[0][8])):
-            return [_search_row(row) for row in rows]
-        window = window * 8 if rows else EVERY_ID
+    return [_search_row(row) for row in rows]
 
 
 def _search_row(row: Sequence[object]) -> SearchRow:
-    return SearchRow(_source_of(row[:5]), row[5], str(row[6]).replace("\n", " "))  # type: ignore[arg-type]
+    snippet = None if row[6] is None else str(row[6]).replace("\n", " ")
+    return SearchRow(_source_of(row[:5]), row[5], snippet)  # type: ignore[arg-type]
 
 
 def _dialect(session: AsyncSession) -> str:

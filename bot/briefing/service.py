@@ -45,6 +45,10 @@ SUMMARY_BUCKETS = (
 )
 CONFIDENT_MATCH = 88.0  # a fuzzy name score at which we answer without asking "did you mean"
 PAGES_KEPT = 256  # answers kept per kind for the current picture; the least recently asked go
+# Snippets kept across pictures: for this many searches (the least recently asked go), this
+# many articles each (the longest unshown go).
+SEARCHES_KEPT = 512
+SNIPPETS_PER_SEARCH = 32
 
 T = TypeVar("T")
 
@@ -98,6 +102,7 @@ class Briefing:
         self._quotes: PictureCache[QuotesPage | SpeakerChoice | SpeakerList] = PictureCache()
         self._timeline: PictureCache[TimelinePage] = PictureCache()
         self._searches: PictureCache[SearchResults] = PictureCache()
+        self._snippets = SnippetCache()
 
     async def _store_overview(
         self, session: AsyncSession, version: int | None = None
@@ -298,15 +303,53 @@ class Briefing:
         key = (text, limit)
         if picture is not None and (kept := self._searches.get(picture, key)) is not None:
             return kept
+        words = tuple(terms)
+        known = self._snippets.of(words)
         async with self._sessions() as session:
             version = picture if picture is not None else await queries.picture_version(session)
-            rows = await queries.search_articles(session, terms, limit=limit)
+            rows = await queries.search_articles(session, terms, limit=limit, known=known)
+        snippets = {
+            r.source.article_id: known[r.source.article_id] if r.snippet is None else r.snippet
+            for r in rows
+        }
+        self._snippets.keep(words, snippets)
         hits = tuple(
-            SearchHit(_article_view(r.source, r.title, "original"), r.snippet) for r in rows
+            SearchHit(_article_view(r.source, r.title, "original"), snippets[r.source.article_id])
+            for r in rows
         )
         answer = SearchResults(text, hits)
         self._searches.put(version, key, answer)
         return answer
+
+
+class SnippetCache:
+    """Snippets by search words and article, kept whatever the picture: an article's text never
+    changes once stored, so neither does its snippet for the same words, and a search works
+    out snippets only for the hits it has not shown for these words before."""
+
+    def __init__(self, searches: int = SEARCHES_KEPT, per_search: int = SNIPPETS_PER_SEARCH):
+        self._searches = searches
+        self._per_search = per_search
+        self._snippets: OrderedDict[tuple[str, ...], dict[int, str]] = OrderedDict()
+
+    def of(self, words: tuple[str, ...]) -> dict[int, str]:
+        """The snippets kept for `words`, by article id (a copy)."""
+        found = self._snippets.get(words)
+        if found is None:
+            return {}
+        self._snippets.move_to_end(words)
+        return dict(found)
+
+    def keep(self, words: tuple[str, ...], snippets: dict[int, str]) -> None:
+        found = self._snippets.setdefault(words, {})
+        self._snippets.move_to_end(words)
+        for article_id, snippet in snippets.items():
+            found.pop(article_id, None)
+            found[article_id] = snippet  # the latest shown last
+        while len(found) > self._per_search:
+            del found[next(iter(found))]
+        while len(self._snippets) > self._searches:
+            self._snippets.popitem(last=False)
 
 
 def _point(claim: queries.ClaimView, conflicts: dict[int, list[str]]) -> KeyPoint:
