@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Date,
+    DateTime,
     Executable,
     Integer,
     String,
@@ -1303,16 +1304,99 @@ async def store_overview(session: AsyncSession) -> tuple[int, int, dt.date | Non
     return count or 0, outlets or 0, latest
 
 
-_OVERVIEW = text(
+_OVERVIEW_CTE = (
     "WITH RECURSIVE outlet(name) AS ("
     "SELECT min(source_group) FROM articles UNION ALL "
     "SELECT (SELECT min(source_group) FROM articles WHERE source_group > outlet.name) "
-    "FROM outlet WHERE outlet.name IS NOT NULL) "
+    "FROM outlet WHERE outlet.name IS NOT NULL)"
+)
+_OVERVIEW_SELECT = (
     "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM store_state "
-    f"WHERE key = '{ARTICLE_COUNT}'), (SELECT count(*) FROM articles)), "
-    "(SELECT count(name) FROM outlet), "
-    "(SELECT max(published) FROM articles)"
-).columns(column("articles", Integer), column("outlets", Integer), column("newest", Date))
+    f"WHERE key = '{ARTICLE_COUNT}'), (SELECT count(*) FROM articles)) AS articles, "
+    "(SELECT count(name) FROM outlet) AS outlets, "
+    "(SELECT max(published) FROM articles) AS newest"
+)
+_OVERVIEW = text(f"{_OVERVIEW_CTE} {_OVERVIEW_SELECT}").columns(
+    column("articles", Integer), column("outlets", Integer), column("newest", Date)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRead:
+    """What a summary is made of: the ranked lists, each claim's conflicts, the overview."""
+
+    buckets: dict[str, list[ClaimView]]
+    conflicts: dict[int, list[str]]
+    overview: tuple[int, int, dt.date | None]
+
+
+async def summary_read(
+    session: AsyncSession, buckets: tuple[tuple[str, str | None, int, int], ...]
+) -> SummaryRead:
+    """`claim_buckets`, their `claim_conflicts` and `store_overview` in one round trip: one
+    row per claim and conflict (a claim without one has a NULL reason), each carrying the
+    overview, which a store without claims returns alone."""
+    found: dict[str, list[ClaimView]] = {name: [] for name, *_ in buckets}
+    conflicts: dict[int, list[str]] = {}
+    connection = await session.connection()
+    statement, parameters = _summary_statement(buckets)
+    overview: tuple[int, int, dt.date | None] = (0, 0, None)
+    first_bucket: dict[int, int] = {}  # a claim in two lists is joined to its conflicts twice
+    for count, outlets, newest, bucket, *claim, reason in await connection.execute(
+        statement, parameters
+    ):
+        if isinstance(newest, str):  # SQLite hands back the stored text of an aggregate
+            newest = dt.date.fromisoformat(newest)
+        overview = (count or 0, outlets or 0, newest)
+        if bucket is None:
+            continue
+        claim_id = claim[0]
+        first = first_bucket.setdefault(claim_id, bucket)
+        listed = found[buckets[bucket][0]]
+        if not listed or listed[-1].id != claim_id:
+            listed.append(ClaimView(*claim))
+        if reason is not None and first == bucket:
+            conflicts.setdefault(claim_id, []).append(reason)
+    for claims in found.values():  # a union keeps no order of its own
+        claims.sort(key=lambda c: (-c.outlet_count, -c.source_count, c.id))
+    return SummaryRead(found, conflicts, overview)
+
+
+@functools.lru_cache(maxsize=16)
+def _summary_statement(
+    buckets: tuple[tuple[str, str | None, int, int], ...],
+) -> tuple[TextualSelect, dict[str, object]]:
+    """Built once per shape. Each list is read along a rank index (ix_claims_rank, or
+    ix_claims_status_rank for a status), each claim's conflicts from either side along their
+    two indexes, and the overview as `store_overview` reads it."""
+    claim_columns = "id, text, status, outlet_count, source_count, created_at"
+    order = "outlet_count DESC, source_count DESC, id"
+    parts: list[str] = []
+    parameters: dict[str, object] = {}
+    for position, (_, status, min_outlets, limit) in enumerate(buckets):
+        where = f"outlet_count >= {int(min_outlets)}"
+        if status:
+            where += f" AND status = :status_{position}"
+            parameters[f"status_{position}"] = status
+        parts.append(
+            f"SELECT {position} AS bucket, * FROM (SELECT {claim_columns} FROM claims "
+            f"WHERE {where} ORDER BY {order} LIMIT {int(limit)}) AS bucket_{position}"
+        )
+    statement = text(
+        f"{_OVERVIEW_CTE}, ranked AS ({' UNION ALL '.join(parts)}) "
+        f"SELECT ov.articles, ov.outlets, ov.newest, r.bucket, r.id, r.text, r.status, "
+        "r.outlet_count, r.source_count, r.created_at, c.reason "
+        f"FROM ({_OVERVIEW_SELECT}) AS ov LEFT JOIN ranked AS r ON 1 = 1 "
+        "LEFT JOIN claim_conflicts AS c ON c.claim_id = r.id OR c.other_id = r.id "
+        "ORDER BY r.bucket, r.id, c.claim_id, c.other_id"
+    ).columns(
+        column("articles", Integer), column("outlets", Integer), column("newest", Date),
+        column("bucket", Integer), column("id", Integer), column("text", String),
+        column("status", String), column("outlet_count", Integer),
+        column("source_count", Integer), column("created_at", DateTime(timezone=True)),
+        column("reason", String),
+    )  # fmt: skip
+    return statement, parameters
 
 
 @dataclass(frozen=True, slots=True)

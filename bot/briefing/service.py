@@ -160,15 +160,14 @@ class Briefing:
         return dataclasses.replace(plain, changed=tuple(_point(c, conflicts) for c in changed))
 
     async def _plain_summary(self, session: AsyncSession, version: int) -> Summary:
-        ranked = await queries.claim_buckets(session, SUMMARY_BUCKETS)
-        top, disputed, single = ranked["top"], ranked["disputed"], ranked["single"]
-        claims = {c.id: c for c in [*top, *disputed, *single]}
-        conflicts = await queries.claim_conflicts(session, list(claims))
-        articles, outlets, newest = await self._store_overview(session, version)
+        read = await queries.summary_read(session, SUMMARY_BUCKETS)
+        self._overview = (version, read.overview)
+        ranked, conflicts = read.buckets, read.conflicts
+        articles, outlets, newest = read.overview
         return Summary(
-            points=tuple(_point(c, conflicts) for c in top),
-            single_source=tuple(_point(c, conflicts) for c in single),
-            disputed=tuple(_point(c, conflicts) for c in disputed),
+            points=tuple(_point(c, conflicts) for c in ranked["top"]),
+            single_source=tuple(_point(c, conflicts) for c in ranked["single"]),
+            disputed=tuple(_point(c, conflicts) for c in ranked["disputed"]),
             articles=articles,
             outlets=outlets,
             newest=newest,
