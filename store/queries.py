@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -1619,12 +1620,12 @@ def search_query(
         found = statement.columns(*_SEARCH_TYPES, column("n", Integer), column("all", Boolean))
         return found, {**parameters, "candidates": SEARCH_CANDIDATES, "known": list(known)}
     # FTS5 walks its doclists newest rowid first and stops at the cut-off; the rowid bound is
-    # pushed into the index, so bm25 and snippets are computed for the candidates only. The
-    # ranked hits come first (CROSS JOIN keeps them the outer loop), each found by its id.
+    # pushed into the index, so bm25 is computed for the candidates only. The ranked hits come
+    # first (CROSS JOIN keeps them the outer loop), each found by its id. SQLite works out
+    # every selected column before it sorts, so snippets (of the hits only) are a second
+    # statement, `snippet_query`.
     statement = text(
-        f"SELECT {columns}, hits.snippet FROM (SELECT rowid AS id, "
-        "CASE WHEN rowid IN (SELECT value FROM json_each(:known)) THEN NULL "
-        "ELSE snippet(article_search, 1, '', '', '…', 24) END AS snippet, "
+        f"SELECT {columns}, NULL AS snippet FROM (SELECT rowid AS id, "
         "bm25(article_search, 2.0, 1.0) AS rank FROM article_search "
         "WHERE article_search MATCH :match AND rowid >= coalesce(("
         "SELECT rowid FROM article_search WHERE article_search MATCH :match "
@@ -1632,9 +1633,22 @@ def search_query(
         "ORDER BY rank LIMIT :limit) AS hits CROSS JOIN articles AS a ON a.id = hits.id "
         "ORDER BY hits.rank"
     )
-    match = " ".join('"' + w.replace('"', "") + '"' for w in words)
-    parameters = {"match": match, "limit": limit, "last": SEARCH_CANDIDATES - 1}
-    return statement.columns(*_SEARCH_TYPES), {**parameters, "known": json.dumps(list(known))}
+    parameters = {"match": _fts_match(words), "limit": limit, "last": SEARCH_CANDIDATES - 1}
+    return statement.columns(*_SEARCH_TYPES), parameters
+
+
+def _fts_match(words: Sequence[str]) -> str:
+    return " ".join('"' + w.replace('"', "") + '"' for w in words)
+
+
+# The snippets of some articles for a search on SQLite: FTS5 reads the doclists between the
+# lowest and the highest id (within the candidates, so a short walk) and snippets only those.
+_SNIPPETS = text(
+    "SELECT id, snippet FROM (SELECT rowid AS id, CASE WHEN rowid IN "
+    "(SELECT value FROM json_each(:ids)) THEN snippet(article_search, 1, '', '', '…', 24) "
+    "END AS snippet FROM article_search WHERE article_search MATCH :match "
+    "AND rowid >= :low AND rowid <= :high) WHERE snippet IS NOT NULL"
+)
 
 
 async def search_articles(
@@ -1644,27 +1658,45 @@ async def search_articles(
     PostgreSQL. A hit among `known` comes without its snippet (None)."""
     if not words:
         return []
-    known = sorted(set(known))
+    shown = set(known)
     connection = await session.connection()
     if _dialect(session) != "postgresql":
-        statement, parameters = search_query("sqlite", words, limit, known=known)
-        return [_search_row(row) for row in await connection.execute(statement, parameters)]
+        statement, parameters = search_query("sqlite", words, limit)
+        hits = [_search_row(row) for row in await connection.execute(statement, parameters)]
+        wanted = [r.source.article_id for r in hits if r.source.article_id not in shown]
+        if not wanted:
+            return hits
+        found = await connection.execute(
+            _SNIPPETS,
+            {"match": _fts_match(words), "ids": json.dumps(wanted),
+             "low": min(wanted), "high": max(wanted)},
+        )  # fmt: skip
+        snippets = {article_id: _one_line(snippet) for article_id, snippet in found}
+        return [
+            r if r.source.article_id in shown
+            else dataclasses.replace(r, snippet=snippets.get(r.source.article_id, ""))
+            for r in hits
+        ]  # fmt: skip
     # The newest SEARCH_CANDIDATES matches are the same in any window that holds that many or
     # every article, so a window short of them (or empty, not saying which it was) gives way
     # to all the matches at once.
     statement, parameters = search_query(
-        "postgresql", words, limit, window=SEARCH_WINDOW, known=known
+        "postgresql", words, limit, window=SEARCH_WINDOW, known=sorted(shown)
     )
     rows = list(await connection.execute(statement, parameters))
     if not rows or (rows[0][7] < SEARCH_CANDIDATES and not rows[0][8]):
-        statement, parameters = search_query("postgresql", words, limit, known=known)
+        statement, parameters = search_query("postgresql", words, limit, known=sorted(shown))
         rows = list(await connection.execute(statement, parameters))
     return [_search_row(row) for row in rows]
 
 
 def _search_row(row: Sequence[object]) -> SearchRow:
-    snippet = None if row[6] is None else str(row[6]).replace("\n", " ")
+    snippet = None if row[6] is None else _one_line(str(row[6]))
     return SearchRow(_source_of(row[:5]), row[5], snippet)  # type: ignore[arg-type]
+
+
+def _one_line(snippet: str) -> str:
+    return snippet.replace("\n", " ")
 
 
 def _dialect(session: AsyncSession) -> str:
