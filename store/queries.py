@@ -421,20 +421,26 @@ async def speakers_by_key(session: AsyncSession, key: str) -> list[SpeakerRow]:
 
 
 async def all_speakers(session: AsyncSession) -> list[SpeakerRow]:
+    """Every speaker with their aliases, most quoted first, in one statement."""
     connection = await session.connection()
+    speakers: dict[int, SpeakerRow] = {}
     aliases: dict[int, list[str]] = {}
-    for speaker_id, alias in await connection.execute(
-        select(SpeakerAlias.speaker_id, SpeakerAlias.alias)
-    ):
-        aliases.setdefault(speaker_id, []).append(alias)
-    rows = await connection.execute(
-        select(Speaker.id, Speaker.name, Speaker.role, Speaker.quote_count).order_by(
-            Speaker.quote_count.desc(), Speaker.name
-        )
+    for speaker_id, name, role, count, alias in await connection.execute(_speakers_statement()):
+        if speaker_id not in speakers:
+            speakers[speaker_id] = SpeakerRow(speaker_id, name, role, (), count)
+            aliases[speaker_id] = []
+        if alias is not None:
+            aliases[speaker_id].append(alias)
+    return [dataclasses.replace(s, aliases=tuple(aliases[s.id])) for s in speakers.values()]
+
+
+@functools.cache
+def _speakers_statement() -> Executable:
+    return (
+        select(Speaker.id, Speaker.name, Speaker.role, Speaker.quote_count, SpeakerAlias.alias)
+        .outerjoin(SpeakerAlias, SpeakerAlias.speaker_id == Speaker.id)
+        .order_by(Speaker.quote_count.desc(), Speaker.name, SpeakerAlias.alias)
     )
-    return [
-        SpeakerRow(i, name, role, tuple(aliases.get(i, ())), count) for i, name, role, count in rows
-    ]
 
 
 async def get_speaker(session: AsyncSession, speaker_id: int) -> SpeakerRow | None:
@@ -1517,6 +1523,58 @@ async def timeline_events(
         )
         for row in rows
     ]  # fmt: skip
+
+
+async def timeline_with_count(
+    session: AsyncSession, page: int, per_page: int
+) -> tuple[list[EventWithSources], int, int]:
+    """Page `page` of the events (the last page when there are fewer), how many events there
+    are, and which page it is, in one statement while the page exists: the kept count is
+    read beside the page."""
+    connection = await session.connection()
+    offset = (max(1, page) - 1) * per_page
+    rows = list(
+        await connection.execute(_timeline_statement(), {"offset": offset, "limit": per_page})
+    )
+    total = int(rows[0][0] or 0) if rows else 0
+    pages = max(1, -(-total // per_page))
+    if page > pages or page < 1:  # past the end (or before the start): the clamped page
+        page = min(max(1, page), pages)
+        return (
+            await timeline_events(session, (page - 1) * per_page, per_page, with_articles=False),
+            total,
+            page,
+        )
+    events = [
+        EventWithSources(
+            row[1], row[2], row[3], row[4], row[5], bool(row[6]), bool(row[7]), bool(row[8]),
+            row[9], [],
+        )
+        for row in rows
+        if row[1] is not None
+    ]  # fmt: skip
+    return events, total, page
+
+
+@functools.cache
+def _timeline_statement() -> Executable:
+    page = (
+        select(
+            Event.id, Event.text, Event.date, Event.precision, Event.season,
+            Event.approximate, Event.inferred, Event.disputed, Event.source_count, Event.sort_key,
+        )
+        .order_by(Event.sort_key, Event.source_count.desc(), Event.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+        .subquery()
+    )  # fmt: skip
+    total = select(_kept_or_counted(EVENT_COUNT).label("total")).subquery()
+    # The count's one row leads, so an empty page still says how many events there are.
+    return (
+        select(total.c.total, *list(page.c)[:-1])
+        .select_from(total.outerjoin(page, true()))
+        .order_by(page.c.sort_key, page.c.source_count.desc(), page.c.id)
+    )
 
 
 async def source_rows(

@@ -96,13 +96,13 @@ class Briefing:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._overview: tuple[int, tuple[int, int, dt.date | None]] | None = None
-        self._events: tuple[int, int] | None = None
         self._speakers: tuple[int, list[queries.SpeakerRow]] | None = None
         self._summary: tuple[int, Summary] | None = None  # the plain summary, per picture
         self._quotes: PictureCache[QuotesPage | SpeakerChoice | SpeakerList] = PictureCache()
         self._timeline: PictureCache[TimelinePage] = PictureCache()
         self._searches: PictureCache[SearchResults] = PictureCache()
         self._snippets = SnippetCache()
+        self._matches = NameMatches()
 
     async def _store_overview(
         self, session: AsyncSession, version: int | None = None
@@ -112,11 +112,6 @@ class Briefing:
         if self._overview is None or self._overview[0] != version:
             self._overview = (version, await queries.store_overview(session))
         return self._overview[1]
-
-    async def _event_count(self, session: AsyncSession, version: int) -> int:
-        if self._events is None or self._events[0] != version:
-            self._events = (version, await queries.count_events(session))
-        return self._events[1]
 
     async def _all_speakers(
         self, session: AsyncSession, version: int | None = None
@@ -211,7 +206,7 @@ class Briefing:
         speakers = [s for s in await self._all_speakers(session, version) if s.quote_count]
         if not query.strip():
             return SpeakerList(tuple(_speaker_view(s) for s in speakers))
-        ranked = match_name(query, [(str(s.id), (s.name, *s.aliases)) for s in speakers], cutoff=60)
+        ranked = self._matches.ranked(query, speakers)
         by_id = {str(s.id): s for s in speakers}
         if not ranked:
             return SpeakerChoice(query, ())
@@ -262,12 +257,8 @@ class Briefing:
         return answer
 
     async def _timeline_page(self, session: AsyncSession, version: int, page: int) -> TimelinePage:
-        total = await self._event_count(session, version)
+        rows, total, page = await queries.timeline_with_count(session, page, EVENTS_PER_PAGE)
         pages = max(1, math.ceil(total / EVENTS_PER_PAGE))
-        page = min(max(1, page), pages)
-        rows = await queries.timeline_events(
-            session, (page - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE, with_articles=False
-        )
         events = tuple(
             EventView(
                 text=e.text,
@@ -319,6 +310,32 @@ class Briefing:
         answer = SearchResults(text, hits)
         self._searches.put(version, key, answer)
         return answer
+
+
+class NameMatches:
+    """The speakers matching a name, for as long as the speakers and their names stay the
+    same: matching reads nothing else, so a new picture with the same speakers (the usual
+    ingest adds quotes to known people) matches the same."""
+
+    def __init__(self, size: int = PAGES_KEPT) -> None:
+        self._size = size
+        self._speakers: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
+        self._ranked: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()
+
+    def ranked(self, query: str, speakers: list[queries.SpeakerRow]) -> list[tuple[str, float]]:
+        names = tuple((s.id, s.name, s.aliases) for s in speakers)
+        if names != self._speakers:
+            self._speakers = names
+            self._ranked.clear()
+        found = self._ranked.get(query)
+        if found is None:
+            choices = [(str(s.id), (s.name, *s.aliases)) for s in speakers]
+            found = self._ranked[query] = match_name(query, choices, cutoff=60)
+            while len(self._ranked) > self._size:
+                self._ranked.popitem(last=False)
+        else:
+            self._ranked.move_to_end(query)
+        return found
 
 
 class SnippetCache:
