@@ -1330,32 +1330,49 @@ _OVERVIEW = text(f"{_OVERVIEW_CTE} {_OVERVIEW_SELECT}").columns(
 
 @dataclass(frozen=True, slots=True)
 class SummaryRead:
-    """What a summary is made of: the ranked lists, each claim's conflicts, the overview."""
+    """What a summary is made of: the ranked lists, each claim's conflicts, and the store's
+    size: its articles, the newest date, the highest article id, and how many articles (and
+    which source groups, up to NEW_GROUPS of them) have an id above the one asked about."""
 
     buckets: dict[str, list[ClaimView]]
     conflicts: dict[int, list[str]]
-    overview: tuple[int, int, dt.date | None]
+    articles: int
+    newest: dt.date | None
+    last_id: int
+    added: int
+    new_groups: frozenset[str]
+
+
+NEW_GROUPS = 64  # source groups read beside a summary; more new articles: count the outlets
 
 
 async def summary_read(
-    session: AsyncSession, buckets: tuple[tuple[str, str | None, int, int], ...]
+    session: AsyncSession,
+    buckets: tuple[tuple[str, str | None, int, int], ...],
+    *,
+    after_id: int = 0,
 ) -> SummaryRead:
-    """`claim_buckets`, their `claim_conflicts` and `store_overview` in one round trip: one
-    row per claim and conflict (a claim without one has a NULL reason), each carrying the
-    overview, which a store without claims returns alone."""
+    """`claim_buckets` and their `claim_conflicts` in one round trip with the store's size
+    (the kept count, the newest date from ix_articles_newest, the articles above `after_id`
+    along the primary key): one row per claim and conflict, a claim without one with a NULL
+    reason, and one per new source group; every row carries the size, which a store without
+    claims returns alone."""
     found: dict[str, list[ClaimView]] = {name: [] for name, *_ in buckets}
     conflicts: dict[int, list[str]] = {}
+    groups: set[str] = set()
     connection = await session.connection()
     statement, parameters = _summary_statement(buckets)
-    overview: tuple[int, int, dt.date | None] = (0, 0, None)
+    size: tuple[int, dt.date | None, int, int] = (0, None, 0, 0)
     first_bucket: dict[int, int] = {}  # a claim in two lists is joined to its conflicts twice
-    for count, outlets, newest, bucket, *claim, reason in await connection.execute(
-        statement, parameters
-    ):
+    rows = await connection.execute(statement, {**parameters, "after": after_id})
+    for count, newest, last_id, added, bucket, *claim, reason in rows:
         if isinstance(newest, str):  # SQLite hands back the stored text of an aggregate
             newest = dt.date.fromisoformat(newest)
-        overview = (count or 0, outlets or 0, newest)
+        size = (count or 0, newest, last_id or 0, added or 0)
         if bucket is None:
+            continue
+        if bucket < 0:
+            groups.add(claim[1])
             continue
         claim_id = claim[0]
         first = first_bucket.setdefault(claim_id, bucket)
@@ -1366,7 +1383,7 @@ async def summary_read(
             conflicts.setdefault(claim_id, []).append(reason)
     for claims in found.values():  # a union keeps no order of its own
         claims.sort(key=lambda c: (-c.outlet_count, -c.source_count, c.id))
-    return SummaryRead(found, conflicts, overview)
+    return SummaryRead(found, conflicts, *size, frozenset(groups))
 
 
 @functools.lru_cache(maxsize=16)
@@ -1375,7 +1392,7 @@ def _summary_statement(
 ) -> tuple[TextualSelect, dict[str, object]]:
     """Built once per shape. Each list is read along a rank index (ix_claims_rank, or
     ix_claims_status_rank for a status), each claim's conflicts from either side along their
-    two indexes, and the overview as `store_overview` reads it."""
+    two indexes; the new source groups are the rows of bucket -1, their name as the text."""
     claim_columns = "id, text, status, outlet_count, source_count, created_at"
     order = "outlet_count DESC, source_count DESC, id"
     parts: list[str] = []
@@ -1389,21 +1406,43 @@ def _summary_statement(
             f"SELECT {position} AS bucket, * FROM (SELECT {claim_columns} FROM claims "
             f"WHERE {where} ORDER BY {order} LIMIT {int(limit)}) AS bucket_{position}"
         )
+    parts.append(
+        "SELECT -1, NULL, source_group, NULL, NULL, NULL, NULL FROM (SELECT DISTINCT "
+        "source_group FROM (SELECT source_group FROM articles WHERE id > :after "
+        f"ORDER BY id LIMIT {NEW_GROUPS + 1}) AS newest) AS new_groups"
+    )
+    size = (
+        "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM store_state "
+        f"WHERE key = '{ARTICLE_COUNT}'), (SELECT count(*) FROM articles)) AS articles, "
+        "(SELECT max(published) FROM articles) AS newest, "
+        "(SELECT max(id) FROM articles) AS last_id, "
+        f"(SELECT count(*) FROM (SELECT 1 FROM articles WHERE id > :after "
+        f"LIMIT {NEW_GROUPS + 1}) AS newer) AS added"
+    )
     statement = text(
-        f"{_OVERVIEW_CTE}, ranked AS ({' UNION ALL '.join(parts)}) "
-        f"SELECT ov.articles, ov.outlets, ov.newest, r.bucket, r.id, r.text, r.status, "
-        "r.outlet_count, r.source_count, r.created_at, c.reason "
-        f"FROM ({_OVERVIEW_SELECT}) AS ov LEFT JOIN ranked AS r ON 1 = 1 "
+        f"WITH ranked AS ({' UNION ALL '.join(parts)}) "
+        "SELECT ov.articles, ov.newest, ov.last_id, ov.added, r.bucket, r.id, r.text, "
+        "r.status, r.outlet_count, r.source_count, r.created_at, c.reason "
+        f"FROM ({size}) AS ov LEFT JOIN ranked AS r ON 1 = 1 "
         "LEFT JOIN claim_conflicts AS c ON c.claim_id = r.id OR c.other_id = r.id "
         "ORDER BY r.bucket, r.id, c.claim_id, c.other_id"
     ).columns(
-        column("articles", Integer), column("outlets", Integer), column("newest", Date),
-        column("bucket", Integer), column("id", Integer), column("text", String),
-        column("status", String), column("outlet_count", Integer),
+        column("articles", Integer), column("newest", Date), column("last_id", Integer),
+        column("added", Integer), column("bucket", Integer), column("id", Integer),
+        column("text", String), column("status", String), column("outlet_count", Integer),
         column("source_count", Integer), column("created_at", DateTime(timezone=True)),
         column("reason", String),
     )  # fmt: skip
     return statement, parameters
+
+
+async def outlet_groups(session: AsyncSession) -> frozenset[str]:
+    """Every source group (an independent outlet), a seek per group along
+    ix_articles_source_group however many articles each has."""
+    return frozenset(g for (g,) in await session.execute(_OUTLET_GROUPS) if g is not None)
+
+
+_OUTLET_GROUPS = text(f"{_OVERVIEW_CTE} SELECT name FROM outlet")
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,7 @@ class Briefing:
         self._searches: PictureCache[SearchResults] = PictureCache()
         self._snippets = SnippetCache()
         self._matches = NameMatches()
+        self._outlets = OutletTally()
 
     async def _store_overview(
         self, session: AsyncSession, version: int | None = None
@@ -155,17 +156,18 @@ class Briefing:
         return dataclasses.replace(plain, changed=tuple(_point(c, conflicts) for c in changed))
 
     async def _plain_summary(self, session: AsyncSession, version: int) -> Summary:
-        read = await queries.summary_read(session, SUMMARY_BUCKETS)
-        self._overview = (version, read.overview)
+        tally = self._outlets
+        read = await queries.summary_read(session, SUMMARY_BUCKETS, after_id=tally.last_id)
+        outlets = await tally.update(session, read)
+        self._overview = (version, (read.articles, outlets, read.newest))
         ranked, conflicts = read.buckets, read.conflicts
-        articles, outlets, newest = read.overview
         return Summary(
             points=tuple(_point(c, conflicts) for c in ranked["top"]),
             single_source=tuple(_point(c, conflicts) for c in ranked["single"]),
             disputed=tuple(_point(c, conflicts) for c in ranked["disputed"]),
-            articles=articles,
+            articles=read.articles,
             outlets=outlets,
-            newest=newest,
+            newest=read.newest,
         )
 
     async def key_point(self, claim_id: int) -> KeyPoint | None:
@@ -310,6 +312,31 @@ class Briefing:
         answer = SearchResults(text, hits)
         self._searches.put(version, key, answer)
         return answer
+
+
+class OutletTally:
+    """The source groups (independent outlets) of the articles counted so far, brought up to
+    date from the articles added since, so the count costs a read of the new articles only.
+
+    Articles are never deleted and a stored article keeps its group, so the groups can only
+    grow, by the groups of new articles. All of those have an id above the highest counted
+    when as many articles sit above it as the store's count has grown by (an article given a
+    lower id that committed later would break the equality); otherwise, and when more were
+    added than a summary reads beside it, the groups are read again in full."""
+
+    def __init__(self) -> None:
+        self._groups: frozenset[str] = frozenset()
+        self._articles = -1  # none counted yet
+        self.last_id = 0
+
+    async def update(self, session: AsyncSession, read: queries.SummaryRead) -> int:
+        grown = read.articles - self._articles
+        if self._articles < 0 or grown < 0 or read.added != grown or grown > queries.NEW_GROUPS:
+            self._groups = await queries.outlet_groups(session)
+        else:
+            self._groups |= read.new_groups
+        self._articles, self.last_id = read.articles, read.last_id
+        return len(self._groups)
 
 
 class NameMatches:
