@@ -84,13 +84,16 @@ class PictureCache(Generic[T]):
 class Briefing:
     """Answers the reader's questions from the store; every method opens its own short session.
 
-    Aggregates that cost a scan of a table (counts of articles, outlets and events, the list of
-    speakers), the plain summary, the pages readers turn to (a speaker's quotes, the
-    timeline) and recent searches are kept in memory for as long as the store's picture
-    version stays the same: every ingest bumps it, so one cheap read of the version tells
-    whether they still hold.
+    The overview, the list of speakers, the plain summary, the pages readers turn to (a
+    speaker's quotes, the timeline) and recent searches are kept in memory for as long as the
+    store's picture version stays the same: every ingest bumps it, so one cheap read of the
+    version tells whether they still hold.
     A caller that has just read the version (the chat's state carries it) passes it as
     `picture`, and a kept answer then costs no statement at all.
+    What holds beyond one picture is kept across them, each with what it depends on: the
+    source groups counted so far (brought up to date from the articles added since), a name's
+    matches (while the speakers' names stay the same), and search snippets (an article's text
+    never changes).
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
