@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Date,
+    DateTime,
     Executable,
     Integer,
     String,
@@ -432,20 +435,26 @@ async def speakers_by_key(session: AsyncSession, key: str) -> list[SpeakerRow]:
 
 
 async def all_speakers(session: AsyncSession) -> list[SpeakerRow]:
+    """Every speaker with their aliases, most quoted first, in one statement."""
     connection = await session.connection()
+    speakers: dict[int, SpeakerRow] = {}
     aliases: dict[int, list[str]] = {}
-    for speaker_id, alias in await connection.execute(
-        select(SpeakerAlias.speaker_id, SpeakerAlias.alias)
-    ):
-        aliases.setdefault(speaker_id, []).append(alias)
-    rows = await connection.execute(
-        select(Speaker.id, Speaker.name, Speaker.role, Speaker.quote_count).order_by(
-            Speaker.quote_count.desc(), Speaker.name
-        )
+    for speaker_id, name, role, count, alias in await connection.execute(_speakers_statement()):
+        if speaker_id not in speakers:
+            speakers[speaker_id] = SpeakerRow(speaker_id, name, role, (), count)
+            aliases[speaker_id] = []
+        if alias is not None:
+            aliases[speaker_id].append(alias)
+    return [dataclasses.replace(s, aliases=tuple(aliases[s.id])) for s in speakers.values()]
+
+
+@functools.cache
+def _speakers_statement() -> Executable:
+    return (
+        select(Speaker.id, Speaker.name, Speaker.role, Speaker.quote_count, SpeakerAlias.alias)
+        .outerjoin(SpeakerAlias, SpeakerAlias.speaker_id == Speaker.id)
+        .order_by(Speaker.quote_count.desc(), Speaker.name, SpeakerAlias.alias)
     )
-    return [
-        SpeakerRow(i, name, role, tuple(aliases.get(i, ())), count) for i, name, role, count in rows
-    ]
 
 
 async def get_speaker(session: AsyncSession, speaker_id: int) -> SpeakerRow | None:
@@ -1349,16 +1358,138 @@ async def store_overview(session: AsyncSession) -> tuple[int, int, dt.date | Non
     return count or 0, outlets or 0, latest
 
 
-_OVERVIEW = text(
+_OVERVIEW_CTE = (
     "WITH RECURSIVE outlet(name) AS ("
     "SELECT min(source_group) FROM articles UNION ALL "
     "SELECT (SELECT min(source_group) FROM articles WHERE source_group > outlet.name) "
-    "FROM outlet WHERE outlet.name IS NOT NULL) "
+    "FROM outlet WHERE outlet.name IS NOT NULL)"
+)
+_OVERVIEW_SELECT = (
     "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM store_state "
-    f"WHERE key = '{ARTICLE_COUNT}'), (SELECT count(*) FROM articles)), "
-    "(SELECT count(name) FROM outlet), "
-    "(SELECT max(published) FROM articles)"
-).columns(column("articles", Integer), column("outlets", Integer), column("newest", Date))
+    f"WHERE key = '{ARTICLE_COUNT}'), (SELECT count(*) FROM articles)) AS articles, "
+    "(SELECT count(name) FROM outlet) AS outlets, "
+    "(SELECT max(published) FROM articles) AS newest"
+)
+_OVERVIEW = text(f"{_OVERVIEW_CTE} {_OVERVIEW_SELECT}").columns(
+    column("articles", Integer), column("outlets", Integer), column("newest", Date)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRead:
+    """What a summary is made of: the ranked lists, each claim's conflicts, and the store's
+    size: its articles, the newest date, the highest article id, and how many articles (and
+    which source groups, up to NEW_GROUPS of them) have an id above the one asked about."""
+
+    buckets: dict[str, list[ClaimView]]
+    conflicts: dict[int, list[str]]
+    articles: int
+    newest: dt.date | None
+    last_id: int
+    added: int
+    new_groups: frozenset[str]
+
+
+NEW_GROUPS = 64  # source groups read beside a summary; more new articles: count the outlets
+
+
+async def summary_read(
+    session: AsyncSession,
+    buckets: tuple[tuple[str, str | None, int, int], ...],
+    *,
+    after_id: int = 0,
+) -> SummaryRead:
+    """`claim_buckets` and their `claim_conflicts` in one round trip with the store's size
+    (the kept count, the newest date from ix_articles_newest, the articles above `after_id`
+    along the primary key): one row per claim and conflict, a claim without one with a NULL
+    reason, and one per new source group; every row carries the size, which a store without
+    claims returns alone."""
+    found: dict[str, list[ClaimView]] = {name: [] for name, *_ in buckets}
+    conflicts: dict[int, list[str]] = {}
+    groups: set[str] = set()
+    connection = await session.connection()
+    statement, parameters = _summary_statement(buckets)
+    size: tuple[int, dt.date | None, int, int] = (0, None, 0, 0)
+    first_bucket: dict[int, int] = {}  # a claim in two lists is joined to its conflicts twice
+    rows = await connection.execute(statement, {**parameters, "after": after_id})
+    for count, newest, last_id, added, bucket, *claim, reason in rows:
+        if isinstance(newest, str):  # SQLite hands back the stored text of an aggregate
+            newest = dt.date.fromisoformat(newest)
+        size = (count or 0, newest, last_id or 0, added or 0)
+        if bucket is None:
+            continue
+        if bucket < 0:
+            groups.add(claim[1])
+            continue
+        claim_id = claim[0]
+        first = first_bucket.setdefault(claim_id, bucket)
+        listed = found[buckets[bucket][0]]
+        if not listed or listed[-1].id != claim_id:
+            listed.append(ClaimView(*claim))
+        if reason is not None and first == bucket:
+            conflicts.setdefault(claim_id, []).append(reason)
+    for claims in found.values():  # a union keeps no order of its own
+        claims.sort(key=lambda c: (-c.outlet_count, -c.source_count, c.id))
+    return SummaryRead(found, conflicts, *size, frozenset(groups))
+
+
+@functools.lru_cache(maxsize=16)
+def _summary_statement(
+    buckets: tuple[tuple[str, str | None, int, int], ...],
+) -> tuple[TextualSelect, dict[str, object]]:
+    """Built once per shape. Each list is read along a rank index (ix_claims_rank, or
+    ix_claims_status_rank for a status), each claim's conflicts from either side along their
+    two indexes; the new source groups are the rows of bucket -1, their name as the text."""
+    claim_columns = "id, text, status, outlet_count, source_count, created_at"
+    order = "outlet_count DESC, source_count DESC, id"
+    parts: list[str] = []
+    parameters: dict[str, object] = {}
+    for position, (_, status, min_outlets, limit) in enumerate(buckets):
+        where = f"outlet_count >= {int(min_outlets)}"
+        if status:
+            where += f" AND status = :status_{position}"
+            parameters[f"status_{position}"] = status
+        parts.append(
+            f"SELECT {position} AS bucket, * FROM (SELECT {claim_columns} FROM claims "
+            f"WHERE {where} ORDER BY {order} LIMIT {int(limit)}) AS bucket_{position}"
+        )
+    parts.append(
+        "SELECT -1, NULL, source_group, NULL, NULL, NULL, NULL FROM (SELECT DISTINCT "
+        "source_group FROM (SELECT source_group FROM articles WHERE id > :after "
+        f"ORDER BY id LIMIT {NEW_GROUPS + 1}) AS newest) AS new_groups"
+    )
+    size = (
+        "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM store_state "
+        f"WHERE key = '{ARTICLE_COUNT}'), (SELECT count(*) FROM articles)) AS articles, "
+        "(SELECT max(published) FROM articles) AS newest, "
+        "(SELECT max(id) FROM articles) AS last_id, "
+        f"(SELECT count(*) FROM (SELECT 1 FROM articles WHERE id > :after "
+        f"LIMIT {NEW_GROUPS + 1}) AS newer) AS added"
+    )
+    statement = text(
+        f"WITH ranked AS ({' UNION ALL '.join(parts)}) "
+        "SELECT ov.articles, ov.newest, ov.last_id, ov.added, r.bucket, r.id, r.text, "
+        "r.status, r.outlet_count, r.source_count, r.created_at, c.reason "
+        f"FROM ({size}) AS ov LEFT JOIN ranked AS r ON 1 = 1 "
+        "LEFT JOIN claim_conflicts AS c ON c.claim_id = r.id OR c.other_id = r.id "
+        "ORDER BY r.bucket, r.id, c.claim_id, c.other_id"
+    ).columns(
+        column("articles", Integer), column("newest", Date), column("last_id", Integer),
+        column("added", Integer), column("bucket", Integer), column("id", Integer),
+        column("text", String), column("status", String), column("outlet_count", Integer),
+        column("source_count", Integer), column("created_at", DateTime(timezone=True)),
+        column("reason", String),
+    )  # fmt: skip
+    return statement, parameters
+
+
+async def outlet_groups(session: AsyncSession) -> frozenset[str]:
+    """Every source group (an independent outlet), a seek per group along
+    ix_articles_source_group however many articles each has."""
+    return frozenset(g for (g,) in await session.execute(_OUTLET_GROUPS) if g is not None)
+
+
+_OUTLET_GROUPS = text(f"{_OVERVIEW_CTE} SELECT name FROM outlet")
 
 
 @dataclass(frozen=True, slots=True)
@@ -1480,6 +1611,58 @@ async def timeline_events(
     ]  # fmt: skip
 
 
+async def timeline_with_count(
+    session: AsyncSession, page: int, per_page: int
+) -> tuple[list[EventWithSources], int, int]:
+    """Page `page` of the events (the last page when there are fewer), how many events there
+    are, and which page it is, in one statement while the page exists: the kept count is
+    read beside the page."""
+    connection = await session.connection()
+    offset = (max(1, page) - 1) * per_page
+    rows = list(
+        await connection.execute(_timeline_statement(), {"offset": offset, "limit": per_page})
+    )
+    total = int(rows[0][0] or 0) if rows else 0
+    pages = max(1, -(-total // per_page))
+    if page > pages or page < 1:  # past the end (or before the start): the clamped page
+        page = min(max(1, page), pages)
+        return (
+            await timeline_events(session, (page - 1) * per_page, per_page, with_articles=False),
+            total,
+            page,
+        )
+    events = [
+        EventWithSources(
+            row[1], row[2], row[3], row[4], row[5], bool(row[6]), bool(row[7]), bool(row[8]),
+            row[9], [],
+        )
+        for row in rows
+        if row[1] is not None
+    ]  # fmt: skip
+    return events, total, page
+
+
+@functools.cache
+def _timeline_statement() -> Executable:
+    page = (
+        select(
+            Event.id, Event.text, Event.date, Event.precision, Event.season,
+            Event.approximate, Event.inferred, Event.disputed, Event.source_count, Event.sort_key,
+        )
+        .order_by(Event.sort_key, Event.source_count.desc(), Event.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+        .subquery()
+    )  # fmt: skip
+    total = select(_kept_or_counted(EVENT_COUNT).label("total")).subquery()
+    # The count's one row leads, so an empty page still says how many events there are.
+    return (
+        select(total.c.total, *list(page.c)[:-1])
+        .select_from(total.outerjoin(page, true()))
+        .order_by(page.c.sort_key, page.c.source_count.desc(), page.c.id)
+    )
+
+
 async def source_rows(
     session: AsyncSession, offset: int = 0, limit: int | None = None
 ) -> list[tuple[SourceRow, str | None, str]]:
@@ -1509,7 +1692,7 @@ def opening_words(body: str | None, limit: int = 80) -> str | None:
 class SearchRow:
     source: SourceRow
     title: str | None
-    snippet: str
+    snippet: str | None  # None: asked not to work it out (see search_articles)
 
 
 # PostgreSQL's text search vector of an article: a stored column (migration 0004) with a GIN
@@ -1521,8 +1704,10 @@ SEARCH_VECTOR = "search_vector"
 SEARCH_CANDIDATES = 200
 
 
-# PostgreSQL reads each match from the table, so it looks among the newest articles first, in
-# windows of ids growing eightfold, until the window holds enough candidates.
+# PostgreSQL looks for the candidates among the newest SEARCH_WINDOW ids first, through the
+# index of the vector beside the id (migration 0006), so the scan reads that window's share of
+# the matches, not every match in the store. Words too rare to fill the window are looked up
+# among all matches, which for such words are few.
 SEARCH_WINDOW = 4_000
 EVERY_ID = 2**62  # a window that holds every article
 
@@ -1536,35 +1721,55 @@ _SEARCH_TYPES = (
 
 
 def search_query(
-    dialect: str, words: Sequence[str], limit: int, *, window: int = EVERY_ID
+    dialect: str,
+    words: Sequence[str],
+    limit: int,
+    *,
+    window: int = EVERY_ID,
+    known: Sequence[int] = (),
 ) -> tuple[TextualSelect, dict[str, object]]:
     """The ranked full-text query for `dialect` among the newest `SEARCH_CANDIDATES` matches,
-    in one statement that also reads what a hit shows of its article (_SEARCH_COLUMNS): FTS5
-    with bm25 on SQLite (titles weigh double); on PostgreSQL plainto_tsquery with ts_rank over
-    the indexed vector, among the newest `window` ids, each row also saying how many candidates
-    there were and whether the window held every article."""
+    in one statement that also reads what a hit shows of its article: FTS5 with bm25 on SQLite
+    (titles weigh double); on PostgreSQL plainto_tsquery with ts_rank over the indexed vector,
+    among the newest `window` ids, each row also saying how many candidates there were and
+    whether the window held every article. The articles in `known` get no snippet (NULL): the
+    caller has theirs for these words already."""
     columns = "a.id, a.outlet, a.url, a.published, a.published_inferred, a.title"
     if dialect == "postgresql":
         newest = "(SELECT coalesce(max(id), 0) FROM articles)"
+        # An integer bound, as the id column is, so that the index on (vector, id) takes it.
+        bound, held = (
+            ("", "true")
+            if window >= EVERY_ID
+            else (
+                f"AND id > {newest} - CAST(:window AS integer) ",
+                f"{newest} <= CAST(:window AS integer)",
+            )
+        )
+        # The snippet is worked out after the ranking's LIMIT, for the hits only.
         statement = text(
             "WITH candidates AS (SELECT id FROM articles "
-            f"WHERE {SEARCH_VECTOR} @@ plainto_tsquery('english', :q) "
-            f"AND id > {newest} - CAST(:window AS bigint) ORDER BY id DESC LIMIT :candidates) "
-            f"SELECT {columns}, ts_headline('english', a.body, q, "
-            '\'MaxWords=30, MinWords=15, StartSel="", StopSel=""\'), '
-            f"(SELECT count(*) FROM candidates), {newest} <= CAST(:window AS bigint) "
+            f"WHERE {SEARCH_VECTOR} @@ plainto_tsquery('english', :q) {bound}"
+            "ORDER BY id DESC LIMIT :candidates) "
+            f"SELECT {columns}, CASE WHEN a.id = ANY(CAST(:known AS integer[])) THEN NULL "
+            "ELSE ts_headline('english', a.body, q, "
+            '\'MaxWords=30, MinWords=15, StartSel="", StopSel=""\') END, '
+            f"(SELECT count(*) FROM candidates), {held} "
             "FROM candidates c JOIN articles a ON a.id = c.id, plainto_tsquery('english', :q) q "
             f"ORDER BY ts_rank(a.{SEARCH_VECTOR}, q) DESC, a.id LIMIT :limit"
         )
-        parameters = {"q": " ".join(words), "limit": limit, "window": window}
+        parameters: dict[str, object] = {"q": " ".join(words), "limit": limit}
+        if window < EVERY_ID:
+            parameters["window"] = window
         found = statement.columns(*_SEARCH_TYPES, column("n", Integer), column("all", Boolean))
-        return found, {**parameters, "candidates": SEARCH_CANDIDATES}
+        return found, {**parameters, "candidates": SEARCH_CANDIDATES, "known": list(known)}
     # FTS5 walks its doclists newest rowid first and stops at the cut-off; the rowid bound is
-    # pushed into the index, so bm25 and snippets are computed for the candidates only. The
-    # ranked hits come first (CROSS JOIN keeps them the outer loop), each found by its id.
+    # pushed into the index, so bm25 is computed for the candidates only. The ranked hits come
+    # first (CROSS JOIN keeps them the outer loop), each found by its id. SQLite works out
+    # every selected column before it sorts, so snippets (of the hits only) are a second
+    # statement, `snippet_query`.
     statement = text(
-        f"SELECT {columns}, hits.snippet FROM (SELECT rowid AS id, "
-        "snippet(article_search, 1, '', '', '…', 24) AS snippet, "
+        f"SELECT {columns}, NULL AS snippet FROM (SELECT rowid AS id, "
         "bm25(article_search, 2.0, 1.0) AS rank FROM article_search "
         "WHERE article_search MATCH :match AND rowid >= coalesce(("
         "SELECT rowid FROM article_search WHERE article_search MATCH :match "
@@ -1572,35 +1777,70 @@ def search_query(
         "ORDER BY rank LIMIT :limit) AS hits CROSS JOIN articles AS a ON a.id = hits.id "
         "ORDER BY hits.rank"
     )
-    match = " ".join('"' + w.replace('"', "") + '"' for w in words)
-    parameters = {"match": match, "limit": limit, "last": SEARCH_CANDIDATES - 1}
+    parameters = {"match": _fts_match(words), "limit": limit, "last": SEARCH_CANDIDATES - 1}
     return statement.columns(*_SEARCH_TYPES), parameters
 
 
+def _fts_match(words: Sequence[str]) -> str:
+    return " ".join('"' + w.replace('"', "") + '"' for w in words)
+
+
+# The snippets of some articles for a search on SQLite: FTS5 reads the doclists between the
+# lowest and the highest id (within the candidates, so a short walk) and snippets only those.
+_SNIPPETS = text(
+    "SELECT id, snippet FROM (SELECT rowid AS id, CASE WHEN rowid IN "
+    "(SELECT value FROM json_each(:ids)) THEN snippet(article_search, 1, '', '', '…', 24) "
+    "END AS snippet FROM article_search WHERE article_search MATCH :match "
+    "AND rowid >= :low AND rowid <= :high) WHERE snippet IS NOT NULL"
+)
+
+
 async def search_articles(
-    session: AsyncSession, words: Sequence[str], limit: int = 10
+    session: AsyncSession, words: Sequence[str], limit: int = 10, *, known: Iterable[int] = ()
 ) -> list[SearchRow]:
-    """Articles containing every word, best ranked first: FTS5 on SQLite, tsvector on PostgreSQL."""
+    """Articles containing every word, best ranked first: FTS5 on SQLite, tsvector on
+    PostgreSQL. A hit among `known` comes without its snippet (None)."""
     if not words:
         return []
+    shown = set(known)
     connection = await session.connection()
     if _dialect(session) != "postgresql":
         statement, parameters = search_query("sqlite", words, limit)
-        return [_search_row(row) for row in await connection.execute(statement, parameters)]
+        hits = [_search_row(row) for row in await connection.execute(statement, parameters)]
+        wanted = [r.source.article_id for r in hits if r.source.article_id not in shown]
+        if not wanted:
+            return hits
+        found = await connection.execute(
+            _SNIPPETS,
+            {"match": _fts_match(words), "ids": json.dumps(wanted),
+             "low": min(wanted), "high": max(wanted)},
+        )  # fmt: skip
+        snippets = {article_id: _one_line(snippet) for article_id, snippet in found}
+        return [
+            r if r.source.article_id in shown
+            else dataclasses.replace(r, snippet=snippets.get(r.source.article_id, ""))
+            for r in hits
+        ]  # fmt: skip
     # The newest SEARCH_CANDIDATES matches are the same in any window that holds that many or
-    # every article, so a window that comes back empty (not saying which it was) gives way to
-    # all of them at once.
-    window = SEARCH_WINDOW
-    while True:
-        statement, parameters = search_query("postgresql", words, limit, window=window)
+    # every article, so a window short of them (or empty, not saying which it was) gives way
+    # to all the matches at once.
+    statement, parameters = search_query(
+        "postgresql", words, limit, window=SEARCH_WINDOW, known=sorted(shown)
+    )
+    rows = list(await connection.execute(statement, parameters))
+    if not rows or (rows[0][7] < SEARCH_CANDIDATES and not rows[0][8]):
+        statement, parameters = search_query("postgresql", words, limit, known=sorted(shown))
         rows = list(await connection.execute(statement, parameters))
-        if window == EVERY_ID or (rows and (rows[0][7] >= SEARCH_CANDIDATES or rows[0][8])):
-            return [_search_row(row) for row in rows]
-        window = window * 8 if rows else EVERY_ID
+    return [_search_row(row) for row in rows]
 
 
 def _search_row(row: Sequence[object]) -> SearchRow:
-    return SearchRow(_source_of(row[:5]), row[5], str(row[6]).replace("\n", " "))  # type: ignore[arg-type]
+    snippet = None if row[6] is None else _one_line(str(row[6]))
+    return SearchRow(_source_of(row[:5]), row[5], snippet)  # type: ignore[arg-type]
+
+
+def _one_line(snippet: str) -> str:
+    return snippet.replace("\n", " ")
 
 
 def _dialect(session: AsyncSession) -> str:

@@ -49,21 +49,35 @@ def test_postgres_search_uses_the_indexed_vector() -> None:
     sql = str(statement)
     assert "plainto_tsquery('english', :q)" in sql and "ts_rank(" in sql
     assert f"WHERE {queries.SEARCH_VECTOR} @@ plainto_tsquery('english', :q)" in sql
-    assert "- CAST(:window AS bigint) ORDER BY id DESC LIMIT :candidates" in sql
+    assert "ORDER BY id DESC LIMIT :candidates" in sql and ":window" not in sql
     assert parameters == {
         "q": "peace deal",
         "limit": 8,
-        "window": queries.EVERY_ID,
         "candidates": queries.SEARCH_CANDIDATES,
+        "known": [],
     }
     migration = _migration("0004_read_indexes.py")
     assert f"USING gin ({queries.SEARCH_VECTOR})" in inspect.getsource(migration)
+
+
+def test_postgres_search_looks_among_the_newest_ids_through_the_index() -> None:
+    statement, parameters = queries.search_query(
+        "postgresql", ["peace"], 8, window=queries.SEARCH_WINDOW, known=[3, 5]
+    )
+    sql = str(statement)
+    # An integer bound, as the id column is: the index on (vector, id) takes no bigint.
+    assert "AND id > (SELECT coalesce(max(id), 0) FROM articles) - CAST(:window AS integer)" in sql
+    assert "WHEN a.id = ANY(CAST(:known AS integer[])) THEN NULL" in sql
+    assert parameters["window"] == queries.SEARCH_WINDOW and parameters["known"] == [3, 5]
+    migration = inspect.getsource(_migration("0006_search_by_recency.py"))
+    assert f"USING gin ({queries.SEARCH_VECTOR}, id)" in migration
 
 
 def test_sqlite_search_uses_fts5() -> None:
     statement, parameters = queries.search_query("sqlite", ['pe"ace'], 3)
     assert "MATCH :match" in str(statement) and "bm25(" in str(statement)
     assert parameters == {"match": '"peace"', "limit": 3, "last": queries.SEARCH_CANDIDATES - 1}
+    assert "snippet(" not in str(statement)  # worked out for the hits only, afterwards
 
 
 async def add_ice_reports(services: Services) -> None:
@@ -87,3 +101,34 @@ async def test_only_the_newest_matches_compete_for_the_ranking(
     await add_ice_reports(services)
     hits = (await services.briefing.search("glacier", limit=10)).hits
     assert [hit.article.title for hit in hits] == NEWEST_FOUR
+
+
+async def test_known_snippets_are_not_worked_out_again(services: Services) -> None:
+    await add_ice_reports(services)
+    async with services.sessions() as session:
+        every = await queries.search_articles(session, ["glacier"], limit=3)
+        known = [every[0].source.article_id]
+        again = await queries.search_articles(session, ["glacier"], limit=3, known=known)
+    assert [r.source.article_id for r in again] == [r.source.article_id for r in every]
+    assert all(r.snippet for r in every)
+    assert again[0].snippet is None and all(r.snippet for r in again[1:])
+
+
+async def test_a_new_picture_shows_the_same_snippets(services: Services) -> None:
+    """Snippets outlive the picture: a search after an ingest shows what it showed before for
+    the articles it found before, and works out the new article's."""
+    await add_ice_reports(services)
+    first = await services.briefing.search("glacier", picture=1)
+    async with services.sessions.begin() as session:
+        await queries.add_article(
+            session, url=None, outlet="Example", title="Ice 10", source_group="ex",
+            content_hash="f" * 64, body="The glacier glacier glacier glacier report number 10.",
+        )  # fmt: skip
+        await queries.bump_picture_version(session)
+    second = await services.briefing.search("glacier", picture=2)
+    snippets = {hit.article.title: hit.snippet for hit in first.hits}
+    titles = [hit.article.title for hit in second.hits]
+    assert "Ice 10" in titles and all(hit.snippet for hit in second.hits)
+    for hit in second.hits:
+        if hit.article.title in snippets:
+            assert hit.snippet == snippets[hit.article.title]

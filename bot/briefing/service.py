@@ -45,6 +45,10 @@ SUMMARY_BUCKETS = (
 )
 CONFIDENT_MATCH = 88.0  # a fuzzy name score at which we answer without asking "did you mean"
 PAGES_KEPT = 256  # answers kept per kind for the current picture; the least recently asked go
+# Snippets kept across pictures: for this many searches (the least recently asked go), this
+# many articles each (the longest unshown go).
+SEARCHES_KEPT = 512
+SNIPPETS_PER_SEARCH = 32
 
 T = TypeVar("T")
 
@@ -80,24 +84,29 @@ class PictureCache(Generic[T]):
 class Briefing:
     """Answers the reader's questions from the store; every method opens its own short session.
 
-    Aggregates that cost a scan of a table (counts of articles, outlets and events, the list of
-    speakers), the plain summary, the pages readers turn to (a speaker's quotes, the
-    timeline) and recent searches are kept in memory for as long as the store's picture
-    version stays the same: every ingest bumps it, so one cheap read of the version tells
-    whether they still hold.
+    The overview, the list of speakers, the plain summary, the pages readers turn to (a
+    speaker's quotes, the timeline) and recent searches are kept in memory for as long as the
+    store's picture version stays the same: every ingest bumps it, so one cheap read of the
+    version tells whether they still hold.
     A caller that has just read the version (the chat's state carries it) passes it as
     `picture`, and a kept answer then costs no statement at all.
+    What holds beyond one picture is kept across them, each with what it depends on: the
+    source groups counted so far (brought up to date from the articles added since), a name's
+    matches (while the speakers' names stay the same), and search snippets (an article's text
+    never changes).
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._overview: tuple[int, tuple[int, int, dt.date | None]] | None = None
-        self._events: tuple[int, int] | None = None
         self._speakers: tuple[int, list[queries.SpeakerRow]] | None = None
         self._summary: tuple[int, Summary] | None = None  # the plain summary, per picture
         self._quotes: PictureCache[QuotesPage | SpeakerChoice | SpeakerList] = PictureCache()
         self._timeline: PictureCache[TimelinePage] = PictureCache()
         self._searches: PictureCache[SearchResults] = PictureCache()
+        self._snippets = SnippetCache()
+        self._matches = NameMatches()
+        self._outlets = OutletTally()
 
     async def _store_overview(
         self, session: AsyncSession, version: int | None = None
@@ -107,11 +116,6 @@ class Briefing:
         if self._overview is None or self._overview[0] != version:
             self._overview = (version, await queries.store_overview(session))
         return self._overview[1]
-
-    async def _event_count(self, session: AsyncSession, version: int) -> int:
-        if self._events is None or self._events[0] != version:
-            self._events = (version, await queries.count_events(session))
-        return self._events[1]
 
     async def _all_speakers(
         self, session: AsyncSession, version: int | None = None
@@ -155,18 +159,18 @@ class Briefing:
         return dataclasses.replace(plain, changed=tuple(_point(c, conflicts) for c in changed))
 
     async def _plain_summary(self, session: AsyncSession, version: int) -> Summary:
-        ranked = await queries.claim_buckets(session, SUMMARY_BUCKETS)
-        top, disputed, single = ranked["top"], ranked["disputed"], ranked["single"]
-        claims = {c.id: c for c in [*top, *disputed, *single]}
-        conflicts = await queries.claim_conflicts(session, list(claims))
-        articles, outlets, newest = await self._store_overview(session, version)
+        tally = self._outlets
+        read = await queries.summary_read(session, SUMMARY_BUCKETS, after_id=tally.last_id)
+        outlets = await tally.update(session, read)
+        self._overview = (version, (read.articles, outlets, read.newest))
+        ranked, conflicts = read.buckets, read.conflicts
         return Summary(
-            points=tuple(_point(c, conflicts) for c in top),
-            single_source=tuple(_point(c, conflicts) for c in single),
-            disputed=tuple(_point(c, conflicts) for c in disputed),
-            articles=articles,
+            points=tuple(_point(c, conflicts) for c in ranked["top"]),
+            single_source=tuple(_point(c, conflicts) for c in ranked["single"]),
+            disputed=tuple(_point(c, conflicts) for c in ranked["disputed"]),
+            articles=read.articles,
             outlets=outlets,
-            newest=newest,
+            newest=read.newest,
         )
 
     async def key_point(self, claim_id: int) -> KeyPoint | None:
@@ -207,7 +211,7 @@ class Briefing:
         speakers = [s for s in await self._all_speakers(session, version) if s.quote_count]
         if not query.strip():
             return SpeakerList(tuple(_speaker_view(s) for s in speakers))
-        ranked = match_name(query, [(str(s.id), (s.name, *s.aliases)) for s in speakers], cutoff=60)
+        ranked = self._matches.ranked(query, speakers)
         by_id = {str(s.id): s for s in speakers}
         if not ranked:
             return SpeakerChoice(query, ())
@@ -258,12 +262,8 @@ class Briefing:
         return answer
 
     async def _timeline_page(self, session: AsyncSession, version: int, page: int) -> TimelinePage:
-        total = await self._event_count(session, version)
+        rows, total, page = await queries.timeline_with_count(session, page, EVENTS_PER_PAGE)
         pages = max(1, math.ceil(total / EVENTS_PER_PAGE))
-        page = min(max(1, page), pages)
-        rows = await queries.timeline_events(
-            session, (page - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE, with_articles=False
-        )
         events = tuple(
             EventView(
                 text=e.text,
@@ -298,15 +298,104 @@ class Briefing:
         key = (text, limit)
         if picture is not None and (kept := self._searches.get(picture, key)) is not None:
             return kept
+        words = tuple(terms)
+        known = self._snippets.of(words)
         async with self._sessions() as session:
             version = picture if picture is not None else await queries.picture_version(session)
-            rows = await queries.search_articles(session, terms, limit=limit)
+            rows = await queries.search_articles(session, terms, limit=limit, known=known)
+        snippets = {
+            r.source.article_id: known[r.source.article_id] if r.snippet is None else r.snippet
+            for r in rows
+        }
+        self._snippets.keep(words, snippets)
         hits = tuple(
-            SearchHit(_article_view(r.source, r.title, "original"), r.snippet) for r in rows
+            SearchHit(_article_view(r.source, r.title, "original"), snippets[r.source.article_id])
+            for r in rows
         )
         answer = SearchResults(text, hits)
         self._searches.put(version, key, answer)
         return answer
+
+
+class OutletTally:
+    """The source groups (independent outlets) of the articles counted so far, brought up to
+    date from the articles added since, so the count costs a read of the new articles only.
+
+    Articles are never deleted and a stored article keeps its group, so the groups can only
+    grow, by the groups of new articles. All of those have an id above the highest counted
+    when as many articles sit above it as the store's count has grown by (an article given a
+    lower id that committed later would break the equality); otherwise, and when more were
+    added than a summary reads beside it, the groups are read again in full."""
+
+    def __init__(self) -> None:
+        self._groups: frozenset[str] = frozenset()
+        self._articles = -1  # none counted yet
+        self.last_id = 0
+
+    async def update(self, session: AsyncSession, read: queries.SummaryRead) -> int:
+        grown = read.articles - self._articles
+        if self._articles < 0 or grown < 0 or read.added != grown or grown > queries.NEW_GROUPS:
+            self._groups = await queries.outlet_groups(session)
+        else:
+            self._groups |= read.new_groups
+        self._articles, self.last_id = read.articles, read.last_id
+        return len(self._groups)
+
+
+class NameMatches:
+    """The speakers matching a name, for as long as the speakers and their names stay the
+    same: matching reads nothing else, so a new picture with the same speakers (the usual
+    ingest adds quotes to known people) matches the same."""
+
+    def __init__(self, size: int = PAGES_KEPT) -> None:
+        self._size = size
+        self._speakers: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
+        self._ranked: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()
+
+    def ranked(self, query: str, speakers: list[queries.SpeakerRow]) -> list[tuple[str, float]]:
+        names = tuple((s.id, s.name, s.aliases) for s in speakers)
+        if names != self._speakers:
+            self._speakers = names
+            self._ranked.clear()
+        found = self._ranked.get(query)
+        if found is None:
+            choices = [(str(s.id), (s.name, *s.aliases)) for s in speakers]
+            found = self._ranked[query] = match_name(query, choices, cutoff=60)
+            while len(self._ranked) > self._size:
+                self._ranked.popitem(last=False)
+        else:
+            self._ranked.move_to_end(query)
+        return found
+
+
+class SnippetCache:
+    """Snippets by search words and article, kept whatever the picture: an article's text never
+    changes once stored, so neither does its snippet for the same words, and a search works
+    out snippets only for the hits it has not shown for these words before."""
+
+    def __init__(self, searches: int = SEARCHES_KEPT, per_search: int = SNIPPETS_PER_SEARCH):
+        self._searches = searches
+        self._per_search = per_search
+        self._snippets: OrderedDict[tuple[str, ...], dict[int, str]] = OrderedDict()
+
+    def of(self, words: tuple[str, ...]) -> dict[int, str]:
+        """The snippets kept for `words`, by article id (a copy)."""
+        found = self._snippets.get(words)
+        if found is None:
+            return {}
+        self._snippets.move_to_end(words)
+        return dict(found)
+
+    def keep(self, words: tuple[str, ...], snippets: dict[int, str]) -> None:
+        found = self._snippets.setdefault(words, {})
+        self._snippets.move_to_end(words)
+        for article_id, snippet in snippets.items():
+            found.pop(article_id, None)
+            found[article_id] = snippet  # the latest shown last
+        while len(found) > self._per_search:
+            del found[next(iter(found))]
+        while len(self._snippets) > self._searches:
+            self._snippets.popitem(last=False)
 
 
 def _point(claim: queries.ClaimView, conflicts: dict[int, list[str]]) -> KeyPoint:
