@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
+from collections import ChainMap
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
@@ -168,11 +169,9 @@ class Overlay:
     def known_story_counts(self, terms: Iterable[str]) -> tuple[dict[str, int], list[str]]:
         known: dict[str, int] = {}
         missing: list[str] = []
-        warm = self._warm().story_counts
+        counts = ChainMap(self.story_counts, self._warm().story_counts)  # this transaction's first
         for term in terms:
-            count = self.story_counts.get(term)
-            if count is None:
-                count = warm.get(term)
+            count = counts.get(term)
             if count is None:
                 missing.append(term)
             elif count:
@@ -185,11 +184,9 @@ class Overlay:
 
     def count_story_terms(self, terms: Iterable[str]) -> None:
         """One more on-topic article uses each of `terms`."""
-        warm = self._warm().story_counts
+        counts = ChainMap(self.story_counts, self._warm().story_counts)
         for term in terms:
-            count = self.story_counts.get(term)
-            if count is None:
-                count = warm.get(term)
+            count = counts.get(term)
             if count is not None:
                 self.story_counts[term] = count + 1
 
@@ -198,11 +195,9 @@ class Overlay:
     def known_claim_texts(self, ids: Iterable[int]) -> tuple[dict[int, str], list[int]]:
         known: dict[int, str] = {}
         missing: list[int] = []
-        warm = self._warm().claim_texts
+        texts = ChainMap(self.claim_texts, self._warm().claim_texts)
         for claim_id in ids:
-            text = self.claim_texts.get(claim_id)
-            if text is None:
-                text = warm.get(claim_id)
+            text = texts.get(claim_id)
             if text is None:
                 missing.append(claim_id)
             else:
