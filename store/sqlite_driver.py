@@ -7,6 +7,12 @@ an indexed read (about 0.2 ms against a few microseconds). The cursor here does 
 one trip. Everything else (the dialect, transactions, server-side cursors, errors) is
 SQLAlchemy's and aiosqlite's own.
 
+Once a transaction has written, it holds SQLite's write lock, and in WAL mode no statement of
+it can wait for another connection: readers never block and no other writer can start. Its
+later statements then run on the event loop's thread, where an indexed read or a small write
+takes a few microseconds and the trip would cost about 90. The first write, which may wait
+for another writer, and the commit, which may checkpoint, still go to the connection's thread.
+
 The adapter reaches aiosqlite's queue of calls the way SQLAlchemy's own adapter does to set
 the isolation level.
 """
@@ -27,6 +33,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util.concurrency import await_
 
 Outcome = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount, lastrowid
+INLINE_MAX_PARAMETER_SETS = 1_000  # a larger batch of rows goes to the connection's thread
 
 
 def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
@@ -44,6 +51,17 @@ def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _holds_write_lock(connection: aiosqlite.Connection, parameters: Any, many: bool) -> bool:
+    """Whether this connection's transaction has written (the sqlite3 module opens one only
+    for a write) and this statement is small enough to run without leaving the loop."""
+    raw = connection._connection
+    if raw is None or not raw.in_transaction:
+        return False
+    if not many:
+        return True
+    return isinstance(parameters, list) and len(parameters) <= INLINE_MAX_PARAMETER_SETS
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -90,11 +108,15 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         await self._trip(operation, seq_of_parameters, many=True)
 
     async def _trip(self, operation: str, parameters: Any, *, many: bool) -> None:
-        async with self._adapt_connection._execute_mutex:
-            connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-            outcome: Outcome = await connection._execute(  # type: ignore[no-untyped-call]
-                _run, connection, operation, parameters, many
-            )
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        mutex = self._adapt_connection._execute_mutex
+        if not mutex.locked() and _holds_write_lock(connection, parameters, many):
+            outcome = _run(connection, operation, parameters, many)
+        else:
+            async with mutex:
+                outcome = await connection._execute(  # type: ignore[no-untyped-call]
+                    _run, connection, operation, parameters, many
+                )
         self._outcome = outcome
         self._rows = collections.deque(outcome[1])
 
@@ -114,6 +136,7 @@ class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """The DBAPI module the aiosqlite dialect is given instead of importing its own."""
 
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        kw["check_same_thread"] = False  # statements of a writing transaction run inline
         connection = aiosqlite.connect(*arg, **kw)
         connection._thread.daemon = True  # as SQLAlchemy does: a stray connection never blocks exit
         return OneTripConnection(self, cast(Any, await_(connection)))

@@ -1,5 +1,7 @@
 """The SQLite driver that makes one trip per statement behaves like a DBAPI cursor should."""
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -71,3 +73,56 @@ async def test_streamed_results_still_work(engine: AsyncEngine) -> None:
         streamed = await connection.stream(text("SELECT body FROM notes ORDER BY id"))
         bodies = [row[0] async for row in streamed]
     assert bodies[0] == "note 0" and len(bodies) == 50
+
+
+def _thread_of_each_statement(raw_connection: object) -> None:
+    """`thread()` in SQL answers the thread that runs the statement."""
+    sqlite_connection = raw_connection.driver_connection._conn  # type: ignore[attr-defined]
+    sqlite_connection.create_function("thread", 0, threading.get_ident)
+
+
+async def test_statements_after_the_first_write_run_on_the_loop_thread(
+    engine: AsyncEngine,
+) -> None:
+    loop_thread = threading.get_ident()
+    async with engine.begin() as connection:
+        _thread_of_each_statement(await connection.get_raw_connection())
+        before = (await connection.execute(text("SELECT thread()"))).scalar()
+        await connection.execute(text("INSERT INTO notes (body) VALUES ('a')"))
+        after = (await connection.execute(text("SELECT thread()"))).scalar()
+        written = await connection.execute(
+            text("INSERT INTO notes (body) VALUES (thread()) RETURNING body")
+        )
+        assert written.scalar() == str(loop_thread)
+    async with engine.begin() as connection:
+        next_transaction = (await connection.execute(text("SELECT thread()"))).scalar()
+    assert before != loop_thread and next_transaction != loop_thread
+    assert after == loop_thread
+
+
+async def test_a_writer_waiting_for_the_lock_leaves_the_loop_free(engine: AsyncEngine) -> None:
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def second_writer() -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO notes (body) VALUES ('second')"))
+            await connection.execute(text("UPDATE notes SET body = body || '!'"))
+
+    ticker = asyncio.create_task(tick())
+    async with engine.begin() as first:
+        await first.execute(text("INSERT INTO notes (body) VALUES ('first')"))
+        waiting = asyncio.create_task(second_writer())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # it waits for the first writer's lock ...
+        assert ticks > 5  # ... on the connection's thread, while the loop runs on
+    await waiting
+    ticker.cancel()
+    async with engine.connect() as connection:
+        bodies = (await connection.execute(text("SELECT body FROM notes ORDER BY id"))).scalars()
+        assert list(bodies) == ["first!", "second!"]
