@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -149,7 +150,8 @@ def similarity(
         return 0.0
 
     def weight(terms: frozenset[str]) -> float:
-        return sum(map(rarity.get, terms, _UNKNOWN_RARITY)) if rarity else float(len(terms))
+        # fsum: a set's order changes from run to run, and a float sum must not change with it
+        return math.fsum(map(rarity.get, terms, _UNKNOWN_RARITY)) if rarity else float(len(terms))
 
     shared_terms = a.terms & b.terms
     if not shared_terms:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,8 +104,9 @@ def event_similarity(a: frozenset[str], b: frozenset[str], weight: dict[str, flo
     """Weighted overlap of two events' words: rare words count more than the story's stock words."""
     if not a or not b:
         return 0.0
-    shared = sum(weight.get(t, 1.0) for t in a & b)
-    smaller = min(sum(weight.get(t, 1.0) for t in a), sum(weight.get(t, 1.0) for t in b))
+    # fsum: a set's order changes from run to run, and a float sum must not change with it
+    shared = math.fsum(weight.get(t, 1.0) for t in a & b)
+    smaller = min(math.fsum(weight.get(t, 1.0) for t in words) for words in (a, b))
     return shared / smaller if smaller else 0.0
 
 

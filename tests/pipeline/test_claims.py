@@ -1,5 +1,10 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
 from bot.pipeline.claims import (
     SAME_CLAIM,
+    ClaimCandidate,
     Quantity,
     claim_candidates,
     condition_of,
@@ -81,3 +86,27 @@ def test_candidates_skip_questions_short_lines_and_pure_quotes() -> None:
     ]
     texts = [c.text for c in claim_candidates(paragraphs)]
     assert texts == ["The parliament approved the budget for the coming year on Monday evening."]
+
+
+class _InOrder(frozenset[str]):
+    """A set of words that iterates in the order given, as a set may from one run to the next."""
+
+    order: tuple[str, ...]
+
+    def __new__(cls, order: tuple[str, ...]) -> _InOrder:
+        words = super().__new__(cls, order)
+        words.order = order
+        return words
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.order)
+
+
+def test_similarity_does_not_depend_on_the_order_a_set_gives_its_words() -> None:
+    # 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in the last bit of a plain float sum.
+    rarity = {"alpha": 0.1, "beta": 0.2, "gamma": 0.3, "delta": 0.7}
+    other = ClaimCandidate("", frozenset({"alpha", "beta", "gamma", "delta"}), (), None)
+    forwards = ClaimCandidate("", _InOrder(("alpha", "beta", "gamma")), (), None)
+    backwards = ClaimCandidate("", _InOrder(("gamma", "beta", "alpha")), (), None)
+    assert similarity(forwards, other, rarity) == similarity(backwards, other, rarity)
+    assert similarity(other, forwards, rarity) == similarity(other, backwards, rarity)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from bot.pipeline.dates import FuzzyDate, Precision
-from bot.pipeline.events import dates_compatible, extract_events, more_precise
+from bot.pipeline.events import (
+    dates_compatible,
+    event_similarity,
+    extract_events,
+    more_precise,
+)
 
 MONDAY = dt.date(2026, 3, 2)
 
@@ -79,3 +85,17 @@ def test_an_event_told_with_a_pronoun_names_the_person() -> None:
     ]
     (event,) = extract_events(paragraphs, MONDAY, [("Ada Quill", ("Quill",))])
     assert event.text.startswith("Quill said so")
+
+
+def test_event_similarity_does_not_depend_on_the_order_a_set_gives_its_words() -> None:
+    class InOrder(frozenset[str]):
+        order: tuple[str, ...] = ()
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(self.order)
+
+    forwards, backwards = InOrder({"a", "b", "c"}), InOrder({"a", "b", "c"})
+    forwards.order, backwards.order = ("a", "b", "c"), ("c", "b", "a")
+    weights = {"a": 0.1, "b": 0.2, "c": 0.3, "d": 5.0}
+    other = frozenset({"a", "b", "c", "d"})
+    assert event_similarity(other, forwards, weights) == event_similarity(other, backwards, weights)
